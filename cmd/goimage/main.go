@@ -1,0 +1,44 @@
+// Command goimage is goimage's command line: it works on Goimagefiles without a daemon.
+//
+//	goimage llb [FILE]          print the LLB definition the frontend would solve (host platform)
+//	goimage run IMAGE [ARGS]    run an image's entrypoint on the BuildKit daemon
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+)
+
+const usage = `usage: goimage COMMAND [ARGS]
+
+commands:
+  llb [FILE]    print the marshalled LLB definition for FILE (default ./Goimagefile),
+                for the host platform; pipe it to 'buildctl debug dump-llb' to read it
+  run IMAGE [ARGS]
+                run IMAGE's entrypoint (with ARGS, else its cmd) as an exec on the
+                BuildKit daemon at $BUILDKIT_HOST and print its output
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "llb":
+		err = runLLB(context.Background(), os.Stdout, args)
+	case "run":
+		err = runRun(context.Background(), os.Stdout, os.Stderr, args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		err = fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "goimage: %v\n", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,136 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/containerd/platforms"
+	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// DefaultFilename is the file read when the build names none.
+const DefaultFilename = "Goimagefile"
+
+// Build is the frontend's entry point: it builds the Goimagefile of the build context.
+func Build(ctx context.Context, c client.Client) (*client.Result, error) {
+	c = withDefaultFilename(c)
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		return nil, fmt.Errorf("goimage: %w", err)
+	}
+	src, err := bc.ReadEntrypoint(ctx, "yaml")
+	if err != nil {
+		return nil, fmt.Errorf("read Goimagefile: %w", err)
+	}
+	s, err := spec.Parse(src.Data)
+	if err != nil {
+		return nil, withSource(err, src.SourceMap)
+	}
+	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
+		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(s, src.SourceMap), nil },
+		Outline:     func(context.Context) (*outline.Outline, error) { return outlineOf(s, src.SourceMap), nil },
+	}); err != nil || ok {
+		return res, err
+	}
+
+	if len(bc.TargetPlatforms) == 0 && len(s.Platforms) > 0 {
+		for _, p := range s.Platforms {
+			pp, _ := spec.ParsePlatform(p) // validated by Parse
+			bc.TargetPlatforms = append(bc.TargetPlatforms, pp)
+		}
+		bc.MultiPlatformRequested = bc.MultiPlatformRequested || len(bc.TargetPlatforms) > 1
+	}
+	epoch, err := sourceDateEpoch(bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	opt := goimagellb.Options{
+		BuildPlatform:    bc.BuildPlatforms[0],
+		BuildArgs:        bc.BuildArgs,
+		Epoch:            epoch,
+		SourceMap:        src.SourceMap,
+		CacheIDNamespace: bc.CacheIDNamespace,
+		Images:           &images{bc: bc, c: c},
+		Context: func(opts ...llb.LocalOption) (llb.State, error) {
+			st, err := bc.MainContext(ctx, opts...)
+			if err != nil {
+				return llb.State{}, fmt.Errorf("build context: %w", err)
+			}
+			return *st, nil
+		},
+	}
+	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
+		o := opt
+		if platform != nil {
+			o.TargetPlatform = platform
+		}
+		res, err := goimagellb.Convert(ctx, s, o)
+		if err != nil {
+			return nil, withSource(err, src.SourceMap)
+		}
+		def, err := res.State.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
+		if err != nil {
+			return nil, fmt.Errorf("marshal LLB for %s: %w", platforms.Format(res.Image.Platform), err)
+		}
+		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
+		if err != nil {
+			return nil, err
+		}
+		ref, err := r.SingleRef()
+		if err != nil {
+			return nil, err
+		}
+		return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: epoch}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rb.Finalize()
+}
+
+// sourceDateEpoch reads the SOURCE_DATE_EPOCH build arg; unset, the converter uses the Unix
+// epoch, so that identical inputs always give identical digests.
+func sourceDateEpoch(args map[string]string) (*time.Time, error) {
+	v, ok := args["SOURCE_DATE_EPOCH"]
+	if !ok || v == "" {
+		return nil, nil
+	}
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("SOURCE_DATE_EPOCH: want seconds since 1970, got %q", v)
+	}
+	t := time.Unix(sec, 0).UTC()
+	return &t, nil
+}
+
+// withDefaultFilename makes "Goimagefile" the file read when the build names none, as
+// `buildctl --frontend gateway.v0` does; the syntax line and buildx -f always name it.
+func withDefaultFilename(c client.Client) client.Client {
+	opts := c.BuildOpts()
+	if _, ok := opts.Opts["filename"]; ok {
+		return c
+	}
+	return &filenameClient{Client: c}
+}
+
+type filenameClient struct{ client.Client }
+
+func (c *filenameClient) BuildOpts() client.BuildOpts {
+	opts := c.Client.BuildOpts()
+	o := make(map[string]string, len(opts.Opts)+1)
+	for k, v := range opts.Opts {
+		o[k] = v
+	}
+	o["filename"] = DefaultFilename
+	opts.Opts = o
+	return opts
+}

@@ -1,0 +1,46 @@
+package frontend
+
+import (
+	"errors"
+
+	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// withSource attaches the Goimagefile positions of spec errors to err, so that buildctl and
+// buildx print the lines at fault under the message.
+func withSource(err error, sm *llb.SourceMap) error {
+	var ranges []*pb.Range
+	var list spec.Errors
+	var one *spec.FieldError
+	switch {
+	case errors.As(err, &list):
+		for _, fe := range list {
+			ranges = appendRange(ranges, fe.Pos)
+		}
+	case errors.As(err, &one):
+		ranges = appendRange(ranges, one.Pos)
+	}
+	if sm == nil || len(ranges) == 0 {
+		return err
+	}
+	return errdefs.WithSource(err, &errdefs.Source{
+		Info: &pb.SourceInfo{
+			Data:       sm.Data,
+			Filename:   sm.Filename,
+			Language:   sm.Language,
+			Definition: sm.Definition.ToPB(),
+		},
+		Ranges: ranges,
+	})
+}
+
+func appendRange(ranges []*pb.Range, p spec.Pos) []*pb.Range {
+	if p.Line == 0 {
+		return ranges
+	}
+	return append(ranges, goimagellb.Range(p))
+}

@@ -1,0 +1,62 @@
+package frontend
+
+import (
+	"fmt"
+	"slices"
+
+	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
+	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// listTargets answers `--call targets`: one target per binary, the first the default.
+func listTargets(s *spec.Spec, sm *llb.SourceMap) *targets.List {
+	l := &targets.List{Sources: [][]byte{sm.Data}}
+	for i, b := range s.Binaries {
+		l.Targets = append(l.Targets, targets.Target{
+			Name:        b.Name,
+			Default:     i == 0,
+			Description: fmt.Sprintf("go build %s", b.Main),
+			Base:        s.Base,
+			Location:    location(s, fmt.Sprintf("binaries[%d]", i)),
+		})
+	}
+	return l
+}
+
+// outlineOf answers `--call outline`: the build args the Goimagefile reads.
+func outlineOf(s *spec.Spec, sm *llb.SourceMap) *outline.Outline {
+	o := &outline.Outline{Sources: [][]byte{sm.Data}}
+	var seen []string
+	for i, b := range s.Binaries {
+		for j, f := range b.Ldflags {
+			for _, name := range spec.ArgRefs(f) {
+				if slices.Contains(seen, name) {
+					continue
+				}
+				seen = append(seen, name)
+				o.Args = append(o.Args, outline.Arg{
+					Name:        name,
+					Description: "expanded in the ldflags of " + b.Name,
+					Location:    location(s, fmt.Sprintf("binaries[%d].ldflags[%d]", i, j)),
+				})
+			}
+		}
+	}
+	o.Args = append(o.Args, outline.Arg{
+		Name:        "SOURCE_DATE_EPOCH",
+		Description: "the time of every file and of the image (default: 1970-01-01)",
+	})
+	return o
+}
+
+func location(s *spec.Spec, field string) *pb.Location {
+	p := s.Pos(field)
+	if p.Line == 0 {
+		return nil
+	}
+	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{goimagellb.Range(p)}}
+}

@@ -1,0 +1,35 @@
+# shellcheck shell=bash
+# Shared settings of the workbench scripts (hack/dev, hack/build, hack/test, hack/bench).
+# Sourced, never run.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+STATE=${GOIMAGE_WORKBENCH:-/var/lib/goimage-workbench}
+BIN=$STATE/bin
+RUN=$STATE/run
+SOCK=$RUN/buildkitd.sock
+REGISTRY_ADDR=127.0.0.1:5000
+# What image references in the mirror look like from the daemon's side.
+MIRROR=localhost:5000
+BUILDER_NAME=goimage
+FRONTEND_IMAGE=$MIRROR/goimage/frontend
+
+export BUILDKIT_HOST=unix://$SOCK
+export PATH=$BIN:$PATH
+export BUILDX_BUILDER=$BUILDER_NAME
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# pid_alive FILE: the process whose pid FILE holds is running.
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# wait_for SECONDS DESCRIPTION CMD...: retries CMD until it succeeds.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "$what did not come up in ${secs}s"
+}

@@ -1,0 +1,23 @@
+# Stand-in base images for the workbench's registry mirror, made from what the host has
+# (see hack/dev). KIND picks the stage: golang or distroless.
+ARG KIND=golang
+
+FROM scratch AS golang
+ARG GOLANG_VERSION
+COPY --from=goroot / /usr/local/go/
+COPY / /
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    GOLANG_VERSION=${GOLANG_VERSION} GOPATH=/go GOTOOLCHAIN=local
+WORKDIR /go
+
+FROM scratch AS distroless
+ARG USER=0
+ARG HOME=/root
+COPY / /
+COPY --chown=65532:65532 home/nonroot /home/nonroot
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+USER ${USER}
+WORKDIR ${HOME}
+
+FROM ${KIND}

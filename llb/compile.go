@@ -1,0 +1,99 @@
+package llb
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client/llb"
+)
+
+// defaultPath is the builder's PATH when its configuration is unknown: the golang image's.
+const defaultPath = "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// baseLdflags strip the symbol table and DWARF data and drop the build id, which would
+// otherwise differ between identical builds.
+const baseLdflags = "-s -w -buildid="
+
+// compile builds binary i for the target platform on the build platform: the compiler never
+// runs under emulation. The source and module cache are read-only, the network is off, and
+// the binary leaves through an output mount on scratch, never a snapshot of the builder.
+func (c *converter) compile(i int, src, modCache llb.State) llb.State {
+	b := c.spec.Binaries[i]
+	field := fmt.Sprintf("binaries[%d]", i)
+	env := c.goEnv()
+	env = setEnv(env, "GOPROXY", "off") // modules come only from the download step
+	for _, kv := range targetEnv(c.target) {
+		env = setEnv(env, kv[0], kv[1])
+	}
+	run := c.builder.Run(append(envOpts(env),
+		llb.Args(c.buildArgs(b)),
+		llb.Dir(c.moduleDir()),
+		llb.Network(llb.NetModeNone),
+		llb.WithCustomNamef("go build %s %s", b.Main, platforms.Format(c.target)),
+		c.location(field+".main"),
+	)...)
+	run.AddMount(srcDir, src, llb.Readonly)
+	run.AddMount(goModCache, modCache, llb.Readonly)
+	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+	return run.AddMount(outDir, llb.Scratch())
+}
+
+// buildArgs is the go build command line. Every value is its own argv element: nothing
+// from the spec ever passes through a shell.
+func (c *converter) buildArgs(b spec.Binary) []string {
+	args := []string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", c.ldflags(b)}
+	if len(b.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(b.Tags, ","))
+	}
+	return append(args, "-o", path.Join(outDir, b.Name), mainPackage(b.Main))
+}
+
+// mainPackage spells a package path so that go build reads it as a directory of the module,
+// never as a standard library import path or a flag.
+func mainPackage(p string) string {
+	p = path.Clean(p)
+	if p == "." {
+		return "."
+	}
+	return "./" + p
+}
+
+var argRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// ldflags joins the base flags with the spec's, expanding ${NAME} from the build args. The
+// spec's words are split before expansion and each expanded word is quoted as the go command
+// reads -ldflags, so a build arg value is always one word and can never add a flag.
+func (c *converter) ldflags(b spec.Binary) string {
+	words := []string{baseLdflags}
+	for _, f := range b.Ldflags {
+		for _, w := range strings.Fields(f) {
+			w = argRef.ReplaceAllStringFunc(w, func(ref string) string {
+				return c.opt.BuildArgs[argRef.FindStringSubmatch(ref)[1]]
+			})
+			if w != "" {
+				words = append(words, quoteWord(w))
+			}
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// quoteWord quotes a word the way cmd/go splits flag lists: a word holding white space or a
+// quote is wrapped in whichever quote it does not contain. A word with both kinds has its
+// double quotes removed, since the go command cannot represent it.
+func quoteWord(w string) string {
+	if !strings.ContainsAny(w, " \t\n\r'\"") {
+		return w
+	}
+	if !strings.Contains(w, "'") {
+		return "'" + w + "'"
+	}
+	if !strings.Contains(w, `"`) {
+		return `"` + w + `"`
+	}
+	return `"` + strings.ReplaceAll(w, `"`, "") + `"`
+}

@@ -1,0 +1,132 @@
+package llb
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	"github.com/containerd/platforms"
+	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Paths inside the builder. They are set explicitly rather than derived from $HOME: a
+// builder image without /etc/passwd runs with HOME=/, and a cache mounted under /root
+// would then never be used.
+const (
+	srcDir     = "/src"
+	outDir     = "/out"
+	goPath     = "/go"
+	goModCache = "/go/pkg/mod"
+	goCache    = "/go/cache"
+)
+
+// Result is the graph for one target platform.
+type Result struct {
+	// State is the final image's filesystem.
+	State llb.State
+	// Image is the final image's configuration.
+	Image *dockerspec.DockerOCIImage
+	// BaseImage is the base's configuration, nil for scratch or an unresolved base.
+	BaseImage *dockerspec.DockerOCIImage
+}
+
+// converter carries what every step of one conversion shares.
+type converter struct {
+	spec    *spec.Spec
+	opt     Options
+	build   ocispecs.Platform
+	target  ocispecs.Platform
+	builder llb.State
+	env     []string // the builder image's environment
+}
+
+// Convert returns the graph that builds s for one target platform.
+func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
+	c := &converter{spec: s, opt: opt, build: opt.buildPlatform()}
+	switch {
+	case opt.TargetPlatform != nil:
+		c.target = platforms.Normalize(*opt.TargetPlatform)
+	case len(s.Platforms) > 0:
+		p, err := spec.ParsePlatform(s.Platforms[0])
+		if err != nil {
+			return nil, c.errorf("platforms[0]", "%w", err)
+		}
+		c.target = p
+	default:
+		c.target = c.build
+	}
+	if c.target.OS != "linux" {
+		return nil, c.errorf("platforms", "target platform %s: only linux images are supported", platforms.Format(c.target))
+	}
+	if s.CGO && c.target.Architecture != c.build.Architecture {
+		return nil, c.errorf("cgo", "cgo: true cannot cross-compile from %s to %s without a C cross toolchain: build on a %s builder or set cgo: false",
+			platforms.Format(c.build), platforms.Format(c.target), platforms.Format(c.target))
+	}
+
+	builder, builderImg, err := opt.image(ctx, s.BuilderImage(), c.build)
+	if err != nil {
+		return nil, c.errorf(builderField(s), "builder image %s: %w", s.BuilderImage(), err)
+	}
+	c.builder = builder
+	if builderImg != nil {
+		c.env = builderImg.Config.Env
+	}
+
+	modCache, err := c.download()
+	if err != nil {
+		return nil, err
+	}
+	src, err := opt.context(llb.WithCustomName("[internal] load build context"))
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]llb.State, len(s.Binaries))
+	for i := range s.Binaries {
+		outs[i] = c.compile(i, src, modCache)
+	}
+	return c.final(ctx, outs)
+}
+
+func builderField(s *spec.Spec) string {
+	if s.Builder != "" {
+		return "builder"
+	}
+	return "go"
+}
+
+// moduleDir is the module root inside the builder.
+func (c *converter) moduleDir() string { return path.Join(srcDir, c.spec.Dir) }
+
+// location ties an op to the Goimagefile position of a field path.
+func (c *converter) location(field string) llb.ConstraintsOpt {
+	p := c.spec.Pos(field)
+	if p.Line == 0 {
+		p = spec.Pos{Line: 1, Column: 1}
+	}
+	return c.opt.SourceMap.Location([]*pb.Range{Range(p)})
+}
+
+// Range is the source range BuildKit shows for a Goimagefile position.
+func Range(p spec.Pos) *pb.Range {
+	return &pb.Range{
+		Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column - 1)},
+		End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column - 1)},
+	}
+}
+
+// cacheID names a cache mount, inside the build's cache namespace.
+func (c *converter) cacheID(name string) string {
+	if c.opt.CacheIDNamespace != "" {
+		return c.opt.CacheIDNamespace + "/goimage-" + name
+	}
+	return "goimage-" + name
+}
+
+// errorf makes an error located at a field of the spec.
+func (c *converter) errorf(field, format string, args ...any) error {
+	return &spec.FieldError{Pos: c.spec.Pos(field), Path: field, Msg: fmt.Errorf(format, args...).Error()}
+}

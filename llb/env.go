@@ -1,0 +1,76 @@
+package llb
+
+import (
+	"strings"
+
+	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// goEnv is the environment every go command runs with: the builder's own, the explicit
+// cache paths, the spec's build environment and CGO_ENABLED.
+func (c *converter) goEnv() []string {
+	env := append([]string(nil), c.env...)
+	if _, ok := lookupEnv(env, "PATH"); !ok {
+		env = setEnv(env, "PATH", defaultPath)
+	}
+	for _, k := range spec.SortedKeys(c.spec.Env) {
+		env = setEnv(env, k, c.spec.Env[k])
+	}
+	cgo := "0"
+	if c.spec.CGO {
+		cgo = "1"
+	}
+	env = setEnv(env, "CGO_ENABLED", cgo)
+	env = setEnv(env, "GOPATH", goPath)
+	env = setEnv(env, "GOMODCACHE", goModCache)
+	env = setEnv(env, "GOCACHE", goCache)
+	// A go.mod asking for a newer toolchain must fail clearly, not download one.
+	return setEnv(env, "GOTOOLCHAIN", "local")
+}
+
+// targetEnv is GOOS, GOARCH and the architecture's level variable for a platform.
+func targetEnv(p ocispecs.Platform) [][2]string {
+	env := [][2]string{{"GOOS", p.OS}, {"GOARCH", p.Architecture}}
+	switch p.Architecture {
+	case "arm":
+		if v := strings.TrimPrefix(p.Variant, "v"); v != "" {
+			env = append(env, [2]string{"GOARM", v})
+		}
+	case "amd64":
+		if p.Variant != "" && p.Variant != "v1" {
+			env = append(env, [2]string{"GOAMD64", p.Variant})
+		}
+	}
+	return env
+}
+
+func envOpts(env []string) []llb.RunOption {
+	opts := make([]llb.RunOption, 0, len(env))
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		opts = append(opts, llb.AddEnv(k, v))
+	}
+	return opts
+}
+
+func lookupEnv(env []string, key string) (string, bool) {
+	for _, kv := range env {
+		if k, v, _ := strings.Cut(kv, "="); k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// setEnv sets key in a KEY=value list, in place of an earlier value.
+func setEnv(env []string, key, value string) []string {
+	for i, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k == key {
+			env[i] = key + "=" + value
+			return env
+		}
+	}
+	return append(env, key+"="+value)
+}

@@ -1,0 +1,132 @@
+package llb
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// DistrolessImage is the base `base: distroless` names: static (no libc), non-root.
+const DistrolessImage = "gcr.io/distroless/static-debian12:nonroot"
+
+// scratchPath is the PATH of an image whose base says nothing about it.
+const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Users the named users stand for: distroless's nonroot and root.
+var namedUsers = map[string]string{spec.UserNonroot: "65532:65532", spec.UserRoot: "0:0"}
+
+// BaseImage is the image reference a spec's base stands for; "" for scratch.
+func BaseImage(base string) string {
+	switch base {
+	case spec.BaseScratch:
+		return ""
+	case spec.BaseDistroless:
+		return DistrolessImage
+	}
+	return base
+}
+
+// final copies the binaries onto the base, root-owned and not writable by the user the image
+// runs as, with the epoch as their time, and derives the image configuration.
+func (c *converter) final(ctx context.Context, outs []llb.State) (*Result, error) {
+	base := llb.Scratch().Platform(c.target)
+	var baseImg *dockerspec.DockerOCIImage
+	if ref := BaseImage(c.spec.Base); ref != "" {
+		var err error
+		base, baseImg, err = c.opt.image(ctx, ref, c.target)
+		if err != nil {
+			return nil, c.errorf("base", "base image %s: %w", ref, err)
+		}
+	}
+	epoch := c.opt.epoch()
+	root := &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
+	var copies *llb.FileAction
+	for i, b := range c.spec.Binaries {
+		file := "/" + b.Name // the output mount's root is outDir
+		info := &llb.CopyInfo{ChownOpt: root, Mode: &llb.ChmodOpt{Mode: 0o755}, CreatedTime: &epoch}
+		if copies == nil {
+			copies = llb.Copy(outs[i], file, file, info)
+		} else {
+			copies = copies.Copy(outs[i], file, file, info)
+		}
+	}
+	st := base.File(copies, llb.WithCustomNamef("copy %s into the image", binaryNames(c.spec)), c.location("binaries"))
+	img := c.imageConfig(baseImg)
+	return &Result{State: st, Image: img, BaseImage: baseImg}, nil
+}
+
+func binaryNames(s *spec.Spec) string {
+	names := make([]string, len(s.Binaries))
+	for i, b := range s.Binaries {
+		names[i] = "/" + b.Name
+	}
+	return strings.Join(names, " ")
+}
+
+// imageConfig is the base's configuration with the spec's on top: environment, labels and
+// ports merge (the spec wins on a clash); entrypoint, cmd and user are the spec's.
+func (c *converter) imageConfig(base *dockerspec.DockerOCIImage) *dockerspec.DockerOCIImage {
+	epoch := c.opt.epoch()
+	img := &dockerspec.DockerOCIImage{}
+	if base != nil {
+		img.Config = base.Config
+		img.History = slices.Clone(base.History)
+	}
+	img.Platform = c.target
+	img.Created = &epoch
+	img.RootFS = ocispecs.RootFS{Type: "layers"}
+	img.History = append(img.History, ocispecs.History{
+		Created:   &epoch,
+		CreatedBy: "goimage: copy " + binaryNames(c.spec),
+		Comment:   "goimage.frontend",
+	})
+
+	cfg := &img.Config
+	im := c.spec.Image
+	env := slices.Clone(cfg.Env)
+	if _, ok := lookupEnv(env, "PATH"); !ok {
+		env = setEnv(env, "PATH", scratchPath)
+	}
+	for _, k := range spec.SortedKeys(im.Env) {
+		env = setEnv(env, k, im.Env[k])
+	}
+	cfg.Env = env
+	cfg.Entrypoint = im.Entrypoint
+	cfg.Cmd = im.Cmd
+	cfg.User = im.User
+	if u, ok := namedUsers[im.User]; ok {
+		cfg.User = u
+	}
+	switch {
+	case im.Workdir != "":
+		cfg.WorkingDir = im.Workdir
+	case cfg.WorkingDir == "":
+		cfg.WorkingDir = "/"
+	}
+	if len(im.Labels) > 0 {
+		cfg.Labels = maps.Clone(cfg.Labels)
+		if cfg.Labels == nil {
+			cfg.Labels = map[string]string{}
+		}
+		maps.Copy(cfg.Labels, im.Labels)
+	}
+	if len(im.Expose) > 0 {
+		cfg.ExposedPorts = maps.Clone(cfg.ExposedPorts)
+		if cfg.ExposedPorts == nil {
+			cfg.ExposedPorts = map[string]struct{}{}
+		}
+		for _, p := range im.Expose {
+			if !strings.Contains(p, "/") {
+				p += "/tcp"
+			}
+			cfg.ExposedPorts[p] = struct{}{}
+		}
+	}
+	return img
+}

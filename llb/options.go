@@ -1,0 +1,67 @@
+package llb
+
+import (
+	"context"
+	"time"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Options are the inputs of Convert beyond the spec.
+type Options struct {
+	// TargetPlatform is the platform of the image; nil means the spec's first platform,
+	// else the build platform.
+	TargetPlatform *ocispecs.Platform
+	// BuildPlatform is where the go commands run; the zero value means the host's.
+	BuildPlatform ocispecs.Platform
+	// BuildArgs are the values ${NAME} expands to in ldflags.
+	BuildArgs map[string]string
+	// Epoch is the time every file and the image carry (SOURCE_DATE_EPOCH); nil means
+	// the Unix epoch, so that the same inputs always give the same digest.
+	Epoch *time.Time
+	// Context returns the build context; nil means llb.Local("context", opts...).
+	Context func(opts ...llb.LocalOption) (llb.State, error)
+	// Images resolves the builder and base images; nil means plain llb.Image states
+	// with no configuration.
+	Images ImageSource
+	// SourceMap, when set, ties every op to the Goimagefile line that caused it.
+	SourceMap *llb.SourceMap
+	// CacheIDNamespace prefixes cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
+	CacheIDNamespace string
+}
+
+// ImageSource resolves an image reference for a platform: its state and configuration.
+type ImageSource interface {
+	Image(ctx context.Context, ref string, platform ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error)
+}
+
+func (o Options) buildPlatform() ocispecs.Platform {
+	if o.BuildPlatform.OS == "" {
+		return platforms.Normalize(platforms.DefaultSpec())
+	}
+	return platforms.Normalize(o.BuildPlatform)
+}
+
+func (o Options) epoch() time.Time {
+	if o.Epoch != nil {
+		return o.Epoch.UTC()
+	}
+	return time.Unix(0, 0).UTC()
+}
+
+func (o Options) context(opts ...llb.LocalOption) (llb.State, error) {
+	if o.Context != nil {
+		return o.Context(opts...)
+	}
+	return llb.Local("context", opts...), nil
+}
+
+func (o Options) image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	if o.Images != nil {
+		return o.Images.Image(ctx, ref, p)
+	}
+	return llb.Image(ref, llb.Platform(p)), nil, nil
+}

@@ -1,0 +1,58 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Pos is a 1-based line and column in the Goimagefile; the zero Pos means unknown.
+type Pos struct {
+	Line   int
+	Column int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
+
+// FieldError is one problem with the Goimagefile, at a field path and a position.
+type FieldError struct {
+	Pos  Pos
+	Path string // "binaries[1].main"; empty for the document as a whole
+	Msg  string
+}
+
+func (e *FieldError) Error() string {
+	var b strings.Builder
+	if e.Pos.Line > 0 {
+		b.WriteString(e.Pos.String())
+		b.WriteString(": ")
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errors is every problem Parse found, in file order.
+type Errors []*FieldError
+
+func (e Errors) Error() string {
+	if len(e) == 1 {
+		return "Goimagefile: " + e[0].Error()
+	}
+	lines := make([]string, len(e))
+	for i, fe := range e {
+		lines[i] = "  " + fe.Error()
+	}
+	return fmt.Sprintf("Goimagefile: %d problems:\n%s", len(e), strings.Join(lines, "\n"))
+}
+
+// parentPath drops the last element of a field path: "a.b[2]" -> "a.b" -> "a" -> "".
+func parentPath(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}

@@ -1,0 +1,260 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+)
+
+var (
+	goVersionRe = regexp.MustCompile(`^1\.\d+(\.\d+)?((rc|beta)\d+)?$`)
+	nameRe      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	tagRe       = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+	envKeyRe    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	userRe      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
+	numericUser = regexp.MustCompile(`^\d+(:\d+)?$`)
+	portRe      = regexp.MustCompile(`^(\d{1,5})(/(tcp|udp|sctp))?$`)
+	argRefRe    = regexp.MustCompile(`\$\{([^}]*)\}`)
+	argNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// reservedEnv are variables goimage sets itself; the spec has fields for the ones a user
+// may choose (cgo, goproxy, goprivate) and the target platform decides the rest.
+var reservedEnv = []string{"GOOS", "GOARCH", "GOARM", "CGO_ENABLED", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE"}
+
+// reservedNames are top-level directories of base images that a binary at /NAME would hide.
+var reservedNames = []string{"bin", "boot", "dev", "etc", "home", "lib", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr", "var"}
+
+func (s *Spec) applyDefaults() {
+	if s.Go == "" {
+		s.Go = DefaultGo
+	}
+	if s.Dir == "" {
+		s.Dir = "."
+	}
+	if s.Main != "" && len(s.Binaries) == 0 {
+		s.Binaries = []Binary{{Main: s.Main}}
+		s.positions["binaries[0].main"] = s.positions["main"]
+	}
+	for i := range s.Binaries {
+		if b := &s.Binaries[i]; b.Name == "" && b.Main != "" {
+			b.Name = defaultName(b.Main)
+		}
+	}
+	if s.Base == "" {
+		s.Base = DefaultBase
+	}
+	if s.Image.User == "" {
+		s.Image.User = DefaultUser
+	}
+	if s.Image.Entrypoint == nil && len(s.Binaries) > 0 && s.Binaries[0].Name != "" {
+		s.Image.Entrypoint = []string{"/" + s.Binaries[0].Name}
+	}
+}
+
+// defaultName is the binary name for a main package: its last path element, or "app" for
+// the module root, whose name the spec cannot see.
+func defaultName(main string) string {
+	if base := path.Base(path.Clean(main)); base != "." && base != "/" {
+		return base
+	}
+	return "app"
+}
+
+// validate returns every problem with a decoded, defaulted spec.
+func (s *Spec) validate() Errors {
+	v := validator{s: s}
+	if s.Version != 1 {
+		v.add("version", "unsupported version %d: this frontend reads version 1", s.Version)
+	}
+	if !goVersionRe.MatchString(s.Go) {
+		v.add("go", "want a Go version such as \"1.26\", got %q", s.Go)
+	}
+	if s.Builder != "" {
+		v.imageRef("builder", s.Builder)
+	}
+	v.relPath("dir", s.Dir)
+	switch {
+	case s.Main != "" && s.hasField("binaries"):
+		v.add("main", "set main or binaries, not both")
+	case len(s.Binaries) == 0:
+		v.add("", "nothing to build: set main (one binary) or binaries")
+	}
+	names := map[string]bool{}
+	for i, b := range s.Binaries {
+		p := fmt.Sprintf("binaries[%d]", i)
+		if b.Main == "" {
+			v.add(p+".main", "required: the package to build, such as ./cmd/app")
+		} else {
+			v.relPath(p+".main", b.Main)
+		}
+		switch {
+		case b.Name == "":
+		case !nameRe.MatchString(b.Name):
+			v.add(p+".name", "%q is not a file name: use letters, digits, '.', '_' and '-'", b.Name)
+		case slices.Contains(reservedNames, b.Name):
+			v.add(p+".name", "%q would hide /%s of the base image: choose another name", b.Name, b.Name)
+		case names[b.Name]:
+			v.add(p+".name", "%q is used by another binary", b.Name)
+		}
+		names[b.Name] = true
+		for j, t := range b.Tags {
+			if !tagRe.MatchString(t) {
+				v.add(fmt.Sprintf("%s.tags[%d]", p, j), "%q is not a build tag", t)
+			}
+		}
+		for j, f := range b.Ldflags {
+			v.argRefs(fmt.Sprintf("%s.ldflags[%d]", p, j), f)
+		}
+	}
+	v.envKeys("env", s.Env, true)
+	v.noSpace("goproxy", s.GoProxy)
+	v.noSpace("goprivate", s.GoPrivate)
+	if s.Base != BaseScratch && s.Base != BaseDistroless {
+		v.imageRef("base", s.Base)
+	}
+	v.validateImage()
+	for i, p := range s.Platforms {
+		if _, err := ParsePlatform(p); err != nil {
+			v.add(fmt.Sprintf("platforms[%d]", i), "%v", err)
+		}
+	}
+	return v.errs
+}
+
+func (v *validator) validateImage() {
+	img := v.s.Image
+	switch u := img.User; {
+	case !userRe.MatchString(u):
+		v.add("image.user", "want nonroot, root, a uid or uid:gid, got %q", u)
+	case v.s.Base == BaseScratch && u != UserNonroot && u != UserRoot && !numericUser.MatchString(u):
+		v.add("image.user", "scratch has no /etc/passwd to look %q up in: use a uid or uid:gid", u)
+	}
+	if img.Workdir != "" && !path.IsAbs(img.Workdir) {
+		v.add("image.workdir", "want an absolute path, got %q", img.Workdir)
+	}
+	v.envKeys("image.env", img.Env, false)
+	for i, p := range img.Expose {
+		if !validPort(p) {
+			v.add(fmt.Sprintf("image.expose[%d]", i), "want a port such as 8080 or 8080/udp, got %q", p)
+		}
+	}
+}
+
+// ParsePlatform parses a target platform; goimage cross-compiles for Linux only.
+func ParsePlatform(s string) (platforms.Platform, error) {
+	p, err := platforms.Parse(s)
+	if err != nil {
+		return p, fmt.Errorf("want a platform such as linux/arm64, got %q", s)
+	}
+	if p.OS != "linux" {
+		return p, fmt.Errorf("%q: only linux images are supported", s)
+	}
+	return platforms.Normalize(p), nil
+}
+
+func (s *Spec) hasField(path string) bool {
+	_, ok := s.positions[path]
+	return ok
+}
+
+type validator struct {
+	s    *Spec
+	errs Errors
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.errs = append(v.errs, &FieldError{Pos: v.s.Pos(path), Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// relPath checks a path that must stay inside the module or build context.
+func (v *validator) relPath(field, p string) {
+	switch {
+	case strings.HasPrefix(p, "/"):
+		v.add(field, "%q is absolute: give a path relative to the build context", p)
+	case strings.HasPrefix(p, "-"):
+		v.add(field, "%q looks like a flag: give a path such as ./%s", p, strings.TrimLeft(p, "-"))
+	case strings.ContainsAny(p, "\x00\n\r\\"):
+		v.add(field, "%q contains characters a path cannot have", p)
+	case path.Clean(p) == ".." || strings.HasPrefix(path.Clean(p), "../"):
+		v.add(field, "%q leaves the build context", p)
+	}
+}
+
+func (v *validator) imageRef(field, ref string) {
+	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
+		v.add(field, "%q is not an image reference: %v", ref, err)
+	}
+}
+
+func (v *validator) envKeys(field string, env map[string]string, build bool) {
+	for _, k := range SortedKeys(env) {
+		switch {
+		case !envKeyRe.MatchString(k):
+			v.add(field+"."+k, "%q is not a variable name", k)
+		case build && slices.Contains(reservedEnv, k):
+			v.add(field+"."+k, "goimage sets %s itself%s", k, reservedHint(k))
+		}
+	}
+}
+
+func reservedHint(k string) string {
+	switch k {
+	case "CGO_ENABLED":
+		return ": use `cgo: true`"
+	case "GOPROXY", "GOPRIVATE":
+		return ": use `" + strings.ToLower(k) + ":`"
+	case "GOOS", "GOARCH", "GOARM":
+		return ": use platforms or --platform"
+	}
+	return ""
+}
+
+func (v *validator) noSpace(field, s string) {
+	if strings.ContainsAny(s, " \t\r\n") {
+		v.add(field, "%q contains white space", s)
+	}
+}
+
+func (v *validator) argRefs(field, s string) {
+	for _, m := range argRefRe.FindAllStringSubmatch(s, -1) {
+		if !argNameRe.MatchString(m[1]) {
+			v.add(field, "${%s} is not a build arg reference: want ${NAME}", m[1])
+		}
+	}
+}
+
+// ArgRefs returns the build args a value refers to as ${NAME}, in order.
+func ArgRefs(s string) []string {
+	var names []string
+	for _, m := range argRefRe.FindAllStringSubmatch(s, -1) {
+		if argNameRe.MatchString(m[1]) {
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+func validPort(p string) bool {
+	m := portRe.FindStringSubmatch(p)
+	if m == nil {
+		return false
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n >= 1 && n <= 65535
+}
+
+// SortedKeys returns a map's keys in order, so that everything built from a map is
+// deterministic.
+func SortedKeys(m map[string]string) []string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.Sort(keys)
+	return keys
+}
