@@ -1,0 +1,61 @@
+package e2e
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEntryPoints builds one example by every way a user reaches the frontend and checks that
+// each gives the same image, which runs: the output depends on the inputs, never on the
+// entry point.
+func TestEntryPoints(t *testing.T) {
+	c := daemon(t)
+	const want = "hello from goimage: linux/amd64, uid 65532"
+	dir := example(t, "hello")
+	var first *pushedImage
+	for _, tc := range []struct {
+		desc  string
+		build func(t *testing.T, ref string)
+	}{
+		{
+			desc:  "buildctl, # syntax= line",
+			build: func(t *testing.T, ref string) { buildctlSyntax(t, dir, ref) },
+		},
+		{
+			desc: "buildctl, gateway.v0 source=",
+			build: func(t *testing.T, ref string) {
+				mustCommand(t, "buildctl", "build", "--progress=plain", "--frontend", "gateway.v0",
+					"--opt", "source="+frontendSource,
+					"--local", "context="+dir, "--local", "dockerfile="+dir, "--output", pushOutput(ref))
+			},
+		},
+		{
+			desc: "docker buildx build -f Goimagefile (remote driver)",
+			build: func(t *testing.T, ref string) {
+				// Provenance off: an attestation manifest would sit beside the image, and
+				// this test compares images, not indexes.
+				mustCommand(t, "docker", "buildx", "build", "--progress=plain", "--provenance=false",
+					"-f", filepath.Join(dir, "Goimagefile"), "--output", pushOutput(ref), dir)
+			},
+		},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ref := imageRef(t, "hello")
+			tc.build(t, ref)
+			imgs := pulledImages(t, ref)
+			if len(imgs) != 1 {
+				t.Fatalf("%d images, want 1", len(imgs))
+			}
+			checkImage(t, examples[0], imgs[0])
+			if first == nil {
+				first = imgs[0]
+			} else if imgs[0].Manifest != first.Manifest {
+				t.Errorf("image manifest %s, want %s as from the first entry point", imgs[0].Manifest, first.Manifest)
+			}
+			if out := runImage(t, c, ref); !strings.Contains(out, want) {
+				t.Errorf("running the image printed %q, want %q", out, want)
+			}
+		})
+	}
+}

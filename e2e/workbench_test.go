@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/moby/buildkit/client"
+	"github.com/tonistiigi/fsutil"
+)
+
+// The workbench's registry mirror, as the host reaches it and as the daemon names it.
+const (
+	registryAddr   = "127.0.0.1:5000"
+	mirror         = "localhost:5000"
+	frontendSource = mirror + "/goimage/frontend:1"
+)
+
+// daemon returns a client of the workbench's buildkitd, or skips the test when there is none
+// (fails under CI=true, where the end-to-end tests must run).
+func daemon(t *testing.T) *client.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: skipped with -short")
+	}
+	host := os.Getenv("BUILDKIT_HOST")
+	if host == "" {
+		unavailable(t, `BUILDKIT_HOST is not set: run hack/dev up, then eval "$(hack/dev env)"`)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.New(ctx, host)
+	if err == nil {
+		_, err = c.ListWorkers(ctx)
+	}
+	if err != nil {
+		unavailable(t, "no buildkitd at "+host+": "+err.Error())
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func unavailable(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("end-to-end tests must run under CI=true: %s", why)
+	}
+	t.Skipf("end-to-end test skipped: %s", why)
+}
+
+// repoRoot is the checkout this test runs in.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file))
+}
+
+// example copies examples/NAME to a temporary directory, so a test may edit it.
+func example(t *testing.T, name string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join(repoRoot(t), "examples", name))); err != nil {
+		t.Fatalf("copy example %s: %v", name, err)
+	}
+	return dst
+}
+
+var tagUnsafe = regexp.MustCompile(`[^a-z0-9_.-]+`)
+
+// imageRef is a unique reference in the mirror for one test's image, as the daemon names it.
+func imageRef(t *testing.T, name string) string {
+	t.Helper()
+	tag := tagUnsafe.ReplaceAllString(strings.ToLower(t.Name()), "-")
+	return mirror + "/goimage-e2e/" + name + ":" + tag
+}
+
+// pushOutput is the buildctl --output that pushes to the mirror.
+func pushOutput(ref string) string {
+	return "type=image,name=" + ref + ",push=true,registry.insecure=true"
+}
+
+// command runs a CLI of the workbench (buildctl, docker) and returns what it printed.
+func command(t *testing.T, name string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	return string(out), err
+}
+
+// mustCommand is command that fails the test when the command does, printing its output.
+func mustCommand(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := command(t, name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// buildctlSyntax builds DIR/Goimagefile with buildctl through its `# syntax=` line (BuildKit's
+// Dockerfile frontend forwards to ours) and pushes it as ref.
+func buildctlSyntax(t *testing.T, dir, ref string, extra ...string) string {
+	t.Helper()
+	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Goimagefile",
+		"--output", pushOutput(ref)}, extra...)
+	return mustCommand(t, "buildctl", args...)
+}
+
+// vertices records the last status of every step of a build, by name, and what the steps
+// printed.
+type vertices struct {
+	mu     sync.Mutex
+	byName map[string]*client.Vertex
+	logs   strings.Builder
+}
+
+func (v *vertices) collect(ch chan *client.SolveStatus) {
+	for s := range ch {
+		v.mu.Lock()
+		for _, vx := range s.Vertexes {
+			v.byName[vx.Name] = vx
+		}
+		for _, l := range s.Logs {
+			v.logs.Write(l.Data)
+		}
+		v.mu.Unlock()
+	}
+}
+
+// output is everything the build's steps printed.
+func (v *vertices) output() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.logs.String()
+}
+
+// get returns the step named name, failing the test when the build had none.
+func (v *vertices) get(t *testing.T, name string) *client.Vertex {
+	t.Helper()
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	vx, ok := v.byName[name]
+	if !ok {
+		names := make([]string, 0, len(v.byName))
+		for n := range v.byName {
+			names = append(names, n)
+		}
+		t.Fatalf("the build has no step %q; it has %q", name, names)
+	}
+	return vx
+}
+
+// solve builds DIR/Goimagefile through the Go client, the way buildctl does with the syntax
+// line, and returns the steps it ran. attrs are extra frontend options.
+func solve(t *testing.T, c *client.Client, dir string, attrs map[string]string, exports ...client.ExportEntry) (*client.SolveResponse, *vertices, error) {
+	t.Helper()
+	fs, err := fsutil.NewFS(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa := map[string]string{"filename": "Goimagefile"}
+	for k, v := range attrs {
+		fa[k] = v
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	ch := make(chan *client.SolveStatus)
+	vs := &vertices{byName: map[string]*client.Vertex{}}
+	done := make(chan struct{})
+	go func() { vs.collect(ch); close(done) }()
+	resp, err := c.Solve(ctx, nil, client.SolveOpt{
+		Frontend:      "dockerfile.v0",
+		FrontendAttrs: fa,
+		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
+		Exports:       exports,
+	}, ch)
+	<-done
+	return resp, vs, err
+}
