@@ -1,0 +1,282 @@
+package llb
+
+import (
+	"path"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/goimage/goimage/spec"
+	"github.com/google/go-cmp/cmp"
+)
+
+// compileArgs converts a one-binary spec (binary app, main ./cmd/app) for linux/arm64 and
+// returns the compile step's argv.
+func compileArgs(t *testing.T, goimagefile string, buildArgs map[string]string) []string {
+	t.Helper()
+	opt := crossOpts(arm64)
+	opt.BuildArgs = buildArgs
+	_, g := convert(t, goimagefile, opt)
+	return g.named("go build ./cmd/app linux/arm64").exec().Meta.Args
+}
+
+// ldflagsSpec is a one-binary Goimagefile with the given ldflags, each a YAML scalar.
+func ldflagsSpec(ldflags ...string) string {
+	return "version: 1\nbinaries:\n  - main: ./cmd/app\n    ldflags: [" + strings.Join(ldflags, ", ") + "]\n"
+}
+
+// TestLdflags checks ${NAME} expansion and quoting: -ldflags is one argv word, and cmd/go,
+// splitting it, reads each build arg value as exactly one linker argument.
+func TestLdflags(t *testing.T) {
+	tests := []struct {
+		desc      string
+		ldflags   []string // YAML scalars
+		buildArgs map[string]string
+		want      string   // the -ldflags value
+		wantSplit []string // what cmd/go passes to the linker
+	}{
+		{
+			desc:      "no ldflags",
+			want:      "-s -w -buildid=",
+			wantSplit: []string{"-s", "-w", "-buildid="},
+		},
+		{
+			desc:      "build arg set",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": "1.2.3"},
+			want:      "-s -w -buildid= -X main.version=1.2.3",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=1.2.3"},
+		},
+		{
+			desc:      "build arg unset leaves the rest of the word",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"OTHER": "x"},
+			want:      "-s -w -buildid= -X main.version=",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version="},
+		},
+		{
+			desc:      "unset build arg as a whole word is dropped",
+			ldflags:   []string{`"${EXTRA}"`, `"-X main.a=b"`},
+			want:      "-s -w -buildid= -X main.a=b",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.a=b"},
+		},
+		{
+			desc:      "build arg set to empty as a whole word is dropped",
+			ldflags:   []string{`"${EXTRA}"`},
+			buildArgs: map[string]string{"EXTRA": ""},
+			want:      "-s -w -buildid=",
+			wantSplit: []string{"-s", "-w", "-buildid="},
+		},
+		{
+			desc:      "two ldflags and two refs in one word",
+			ldflags:   []string{`"-X main.version=${VERSION}-${COMMIT}"`, `"-X main.date=${DATE}"`},
+			buildArgs: map[string]string{"VERSION": "1.0", "COMMIT": "abc123", "DATE": "2026-01-02"},
+			want:      "-s -w -buildid= -X main.version=1.0-abc123 -X main.date=2026-01-02",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=1.0-abc123", "-X", "main.date=2026-01-02"},
+		},
+		{
+			desc:      "value with a space stays one word",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": "1.0 beta"},
+			want:      "-s -w -buildid= -X 'main.version=1.0 beta'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=1.0 beta"},
+		},
+		{
+			desc:      "injection: a value adding a flag",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": "x -X main.admin=true"},
+			want:      "-s -w -buildid= -X 'main.version=x -X main.admin=true'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=x -X main.admin=true"},
+		},
+		{
+			desc:      "injection: a whole-word value that looks like a flag",
+			ldflags:   []string{`"${FLAGS}"`},
+			buildArgs: map[string]string{"FLAGS": "-X evil"},
+			want:      "-s -w -buildid= '-X evil'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X evil"},
+		},
+		{
+			desc:      "injection: closing a single quote",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": "1' -X main.admin=true '"},
+			want:      `-s -w -buildid= -X "main.version=1' -X main.admin=true '"`,
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=1' -X main.admin=true '"},
+		},
+		{
+			desc:      "injection: closing a double quote",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": `1" -X main.admin=true "`},
+			want:      `-s -w -buildid= -X 'main.version=1" -X main.admin=true "'`,
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", `main.version=1" -X main.admin=true "`},
+		},
+		{
+			desc:      "injection: both quotes (double quotes dropped, still one word)",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": `a' -X main.admin="b`},
+			want:      `-s -w -buildid= -X "main.version=a' -X main.admin=b"`,
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=a' -X main.admin=b"},
+		},
+		{
+			desc:      "injection: newline and tab",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": "1\n-X main.admin=true\t-s"},
+			want:      "-s -w -buildid= -X 'main.version=1\n-X main.admin=true\t-s'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=1\n-X main.admin=true\t-s"},
+		},
+		{
+			desc:      "shell metacharacters in a value are inert",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": "$(id);`id`|&&"},
+			want:      "-s -w -buildid= -X main.version=$(id);`id`|&&",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=$(id);`id`|&&"},
+		},
+		{
+			desc:      "a value is not expanded again",
+			ldflags:   []string{`"-X main.version=${VERSION}"`},
+			buildArgs: map[string]string{"VERSION": "${SECRET}", "SECRET": "hunter2"},
+			want:      "-s -w -buildid= -X main.version=${SECRET}",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=${SECRET}"},
+		},
+		{
+			desc:      "$NAME without braces is literal",
+			ldflags:   []string{`"-X main.home=$HOME"`},
+			buildArgs: map[string]string{"HOME": "/root"},
+			want:      "-s -w -buildid= -X main.home=$HOME",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.home=$HOME"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			args := compileArgs(t, ldflagsSpec(tc.ldflags...), tc.buildArgs)
+			got := flagValue(t, args, "-ldflags")
+			if diff := cmp.Diff(got, tc.want); diff != "" {
+				t.Errorf("-ldflags (-got +want):\n%s", diff)
+			}
+			split, err := splitQuoted(got)
+			if err != nil {
+				t.Fatalf("cmd/go cannot split -ldflags %q: %v", got, err)
+			}
+			if diff := cmp.Diff(split, tc.wantSplit); diff != "" {
+				t.Errorf("linker arguments (-got +want):\n%s", diff)
+			}
+			// Nothing else in argv moved: the value never adds an argument.
+			wantArgs := []string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", tc.want, "-o", "/out/app", "./cmd/app"}
+			if diff := cmp.Diff(args, wantArgs); diff != "" {
+				t.Errorf("args (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSpecValuesReachArgvVerbatim checks that what the spec accepts with shell
+// metacharacters reaches argv and env as it is: there is no shell to interpret it.
+func TestSpecValuesReachArgvVerbatim(t *testing.T) {
+	const goimagefile = `version: 1
+binaries:
+  - name: app
+    main: "./cmd/a;rm -rf $(id) ` + "`id`" + ` && x|y>z"
+    ldflags:
+      - "-X main.a=;rm -X main.b=$(id) -X main.c=` + "`id`" + `"
+      - "-X main.d=$HOME|cat&&echo>/etc/passwd"
+goproxy: "https://proxy.example.com/$(id);x"
+goprivate: "*.corp/` + "`id`" + `"
+env:
+  EVIL: "$(rm -rf /); echo pwned"
+`
+	_, g := convert(t, goimagefile, crossOpts(arm64))
+	main := "./cmd/a;rm -rf $(id) `id` && x|y>z"
+	n := g.named("go build " + main + " linux/arm64")
+	want := []string{
+		"go", "build", "-trimpath", "-buildvcs=false",
+		"-ldflags", "-s -w -buildid= -X main.a=;rm -X main.b=$(id) -X main.c=`id` -X main.d=$HOME|cat&&echo>/etc/passwd",
+		"-o", "/out/app", main, // one argv word, never quoted: go build reads it as it is
+	}
+	if diff := cmp.Diff(n.exec().Meta.Args, want); diff != "" {
+		t.Errorf("compile args (-got +want):\n%s", diff)
+	}
+	dl := g.named(downloadName)
+	wantEnv := map[string]string{
+		"GOPROXY":   "https://proxy.example.com/$(id);x",
+		"GOPRIVATE": "*.corp/`id`",
+		"EVIL":      "$(rm -rf /); echo pwned",
+	}
+	if diff := cmp.Diff(pick(dl.env(), "GOPROXY", "GOPRIVATE", "EVIL"), wantEnv); diff != "" {
+		t.Errorf("download env (-got +want):\n%s", diff)
+	}
+	if got := n.env()["EVIL"]; got != wantEnv["EVIL"] {
+		t.Errorf("compile EVIL = %q, want %q", got, wantEnv["EVIL"])
+	}
+	assertNoShell(t, g)
+}
+
+// TestSpecRefusesInjection documents the spec's side of the boundary: values that would
+// reach argv as a flag or carry a newline never get to the converter.
+func TestSpecRefusesInjection(t *testing.T) {
+	tests := []struct {
+		desc        string
+		goimagefile string
+	}{
+		{desc: "tag with a semicolon", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"a;b\"]\n"},
+		{desc: "tag with a newline", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"a\\nb\"]\n"},
+		{desc: "tag with a command substitution", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"$(id)\"]\n"},
+		{desc: "main that is a flag", goimagefile: "version: 1\nmain: -toolexec=/bin/sh\n"},
+		{desc: "main with a newline", goimagefile: "version: 1\nmain: \"./cmd\\n-x\"\n"},
+		{desc: "name with a slash", goimagefile: "version: 1\nbinaries:\n  - name: ../etc/x\n    main: ./cmd/app\n"},
+		{desc: "goproxy with white space", goimagefile: "version: 1\nmain: ./cmd/app\ngoproxy: \"a b\"\n"},
+		{desc: "reserved build env", goimagefile: "version: 1\nmain: ./cmd/app\nenv: {GOPROXY: direct}\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			if s, err := spec.Parse([]byte(tc.goimagefile)); err == nil {
+				t.Errorf("spec.Parse accepted it: %+v", s.Binaries)
+			}
+		})
+	}
+}
+
+// shells are commands that would interpret a string.
+var shells = []string{"sh", "bash", "ash", "dash", "zsh", "ksh"}
+
+// assertNoShell fails if any exec op in the graph runs a shell or passes -c.
+func assertNoShell(t *testing.T, g *graph) {
+	t.Helper()
+	execs := g.execs()
+	if len(execs) == 0 {
+		t.Fatalf("no exec ops")
+	}
+	for _, n := range execs {
+		args := n.exec().Meta.Args
+		if len(args) == 0 {
+			t.Errorf("%s has no args", n)
+			continue
+		}
+		if slices.Contains(shells, path.Base(args[0])) {
+			t.Errorf("%s runs %q: args %q", n, args[0], args)
+		}
+		if slices.Contains(args, "-c") {
+			t.Errorf("%s passes -c: args %q", n, args)
+		}
+	}
+}
+
+// TestNoShellAnywhere checks every exec op of graphs exercising every feature.
+func TestNoShellAnywhere(t *testing.T) {
+	tests := []struct {
+		desc        string
+		goimagefile string
+		opt         Options
+	}{
+		{desc: "minimal", goimagefile: minimal},
+		{desc: "cross, multi-binary, everything", goimagefile: determinismSpec, opt: Options{
+			BuildPlatform: amd64, TargetPlatform: &armv7,
+			BuildArgs: map[string]string{"VERSION": "; sh -c 'id'", "COMMIT": "$(id)"},
+		}},
+		{desc: "cgo native", goimagefile: minimal + "cgo: true\nbase: scratch\n", opt: Options{BuildPlatform: amd64}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, g := convert(t, tc.goimagefile, tc.opt)
+			assertNoShell(t, g)
+		})
+	}
+}
