@@ -19,9 +19,10 @@ const defaultPath = "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/u
 const baseLdflags = "-s -w -buildid="
 
 // compile builds binary i for the target platform on the build platform: the compiler never
-// runs under emulation. The source and module cache are read-only, the network is off, and
-// the binary leaves through an output mount on scratch, never a snapshot of the builder.
-func (c *converter) compile(i int, src, modCache llb.State) llb.State {
+// runs under emulation. The source, module cache and dependency cache are read-only, the
+// network is off, and the binary leaves through an output mount on scratch, never a snapshot
+// of the builder.
+func (c *converter) compile(i int, src, modCache, depCache llb.State) llb.State {
 	b := c.spec.Binaries[i]
 	field := fmt.Sprintf("binaries[%d]", i)
 	env := c.goEnv()
@@ -29,6 +30,7 @@ func (c *converter) compile(i int, src, modCache llb.State) llb.State {
 	for _, kv := range targetEnv(c.target) {
 		env = setEnv(env, kv[0], kv[1])
 	}
+	env = setEnv(env, "GOCACHEPROG", cacheProg("-ro", depCacheDir))
 	run := c.builder.Run(append(envOpts(env),
 		llb.Args(c.buildArgs(b)),
 		llb.Dir(c.moduleDir()),
@@ -38,6 +40,8 @@ func (c *converter) compile(i int, src, modCache llb.State) llb.State {
 	)...)
 	run.AddMount(srcDir, src, llb.Readonly)
 	run.AddMount(goModCache, modCache, llb.Readonly)
+	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	run.AddMount(depCacheDir, depCache, llb.Readonly)
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	return run.AddMount(outDir, llb.Scratch())
 }

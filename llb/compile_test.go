@@ -177,7 +177,7 @@ func TestCompileMounts(t *testing.T) {
 			n := g.named("go build ./cmd/app linux/arm64")
 			dl := g.named(downloadName)
 
-			if diff := cmp.Diff(n.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", "/out", "/src"}); diff != "" {
+			if diff := cmp.Diff(n.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", "/goimage/bin", "/goimage/depcache", "/out", "/src"}); diff != "" {
 				t.Errorf("mounts (-got +want):\n%s", diff)
 			}
 			if got := n.exec().Meta.Cwd; got != tc.wantCwd {
@@ -431,7 +431,8 @@ func TestConvertErrors(t *testing.T) {
 	}
 }
 
-// TestCGONative checks that cgo on a native build turns CGO_ENABLED on in both steps.
+// TestCGONative checks that cgo on a native build turns CGO_ENABLED on in every step of the
+// user's build; goimage-helper is always built static.
 func TestCGONative(t *testing.T) {
 	tests := []struct {
 		desc  string
@@ -450,8 +451,12 @@ func TestCGONative(t *testing.T) {
 			target := tc.arch
 			_, g := convert(t, minimal+"cgo: "+tc.cgo+"\n", Options{BuildPlatform: tc.build, TargetPlatform: &target})
 			for _, n := range g.execs() {
-				if got := n.env()["CGO_ENABLED"]; got != tc.want {
-					t.Errorf("%s CGO_ENABLED = %q, want %q", n, got, tc.want)
+				want := tc.want
+				if n.name() == helperBuildName {
+					want = "0"
+				}
+				if got := n.env()["CGO_ENABLED"]; got != want {
+					t.Errorf("%s CGO_ENABLED = %q, want %q", n, got, want)
 				}
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 
 	"github.com/containerd/platforms"
 	"github.com/goimage/goimage/spec"
@@ -42,6 +43,8 @@ type converter struct {
 	target  ocispecs.Platform
 	builder llb.State
 	env     []string // the builder image's environment
+
+	helperState *llb.State // goimage-helper, built once per conversion
 }
 
 // Convert returns the graph that builds s for one target platform.
@@ -84,9 +87,14 @@ func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	groups, groupOf := c.depGroups()
+	depCaches := make([]llb.State, len(groups))
+	for i, g := range groups {
+		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), src, modCache)
+	}
 	outs := make([]llb.State, len(s.Binaries))
 	for i := range s.Binaries {
-		outs[i] = c.compile(i, src, modCache)
+		outs[i] = c.compile(i, src, modCache, depCaches[groupOf[i]])
 	}
 	return c.final(ctx, outs)
 }

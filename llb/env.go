@@ -8,13 +8,10 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// goEnv is the environment every go command runs with: the builder's own, the explicit
-// cache paths, the spec's build environment and CGO_ENABLED.
+// goEnv is the environment every go command of the user's build runs with: toolEnv, the
+// spec's build environment and CGO_ENABLED.
 func (c *converter) goEnv() []string {
-	env := append([]string(nil), c.env...)
-	if _, ok := lookupEnv(env, "PATH"); !ok {
-		env = setEnv(env, "PATH", defaultPath)
-	}
+	env := c.toolEnv()
 	for _, k := range spec.SortedKeys(c.spec.Env) {
 		env = setEnv(env, k, c.spec.Env[k])
 	}
@@ -22,7 +19,15 @@ func (c *converter) goEnv() []string {
 	if c.spec.CGO {
 		cgo = "1"
 	}
-	env = setEnv(env, "CGO_ENABLED", cgo)
+	return setEnv(env, "CGO_ENABLED", cgo)
+}
+
+// toolEnv is the builder's own environment with the explicit cache paths.
+func (c *converter) toolEnv() []string {
+	env := append([]string(nil), c.env...)
+	if _, ok := lookupEnv(env, "PATH"); !ok {
+		env = setEnv(env, "PATH", defaultPath)
+	}
 	env = setEnv(env, "GOPATH", goPath)
 	env = setEnv(env, "GOMODCACHE", goModCache)
 	env = setEnv(env, "GOCACHE", goCache)

@@ -1,0 +1,97 @@
+package llb
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/moby/buildkit/client/llb"
+)
+
+// A dependency cache is the part of the build cache that compiles the packages the main
+// module imports from elsewhere (other modules and the standard library). It is a layer of
+// its own, so that `--cache-to` exports it and a fresh builder importing that cache compiles
+// only the main module: cache mounts are never exported (moby/buildkit#1474).
+//
+// Two steps make it:
+//   - list: goimage-helper deps writes a package importing every dependency of the main
+//     packages, with go.mod and go.sum. It runs on every source edit and is cheap.
+//   - compile: go build of that package, through the helper's GOCACHEPROG, which serves the
+//     persistent cache mount and copies every entry used into the layer. It reads the
+//     list's output through a read-only mount, which BuildKit keys on content: when an edit
+//     leaves the imports alone, the list's bytes are the same and the compile step is a
+//     cache hit, on a warm builder and on a fresh one importing the cache alike.
+//
+// The go build step then reads the layer through the same GOCACHEPROG, read-only, on top of
+// the cache mount: a warm builder keeps its whole cache, a fresh one starts with the layer.
+
+// depGroup is a set of binaries whose dependencies compile alike: the same build tags.
+type depGroup struct {
+	tags  []string
+	mains []string
+}
+
+// depGroups splits the spec's binaries by build configuration, in the order they appear.
+func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
+	byKey := map[string]int{}
+	for _, b := range c.spec.Binaries {
+		key := strings.Join(b.Tags, ",")
+		i, ok := byKey[key]
+		if !ok {
+			i = len(groups)
+			byKey[key] = i
+			groups = append(groups, &depGroup{tags: b.Tags})
+		}
+		groups[i].mains = append(groups[i].mains, mainPackage(b.Main))
+		ofBinary = append(ofBinary, i)
+	}
+	return groups, ofBinary
+}
+
+// depCache returns the dependency cache layer of one group, for the target platform.
+func (c *converter) depCache(g *depGroup, field string, src, modCache llb.State) llb.State {
+	env := c.goEnv()
+	env = setEnv(env, "GOPROXY", "off")
+	for _, kv := range targetEnv(c.target) {
+		env = setEnv(env, kv[0], kv[1])
+	}
+	what := strings.Join(g.mains, " ")
+	target := platforms.Format(c.target)
+	tags := strings.Join(g.tags, ",")
+
+	list := c.builder.Run(append(envOpts(env),
+		llb.Args(append([]string{helperBin, "deps", "-o", depsDir, "-tags", tags}, g.mains...)),
+		llb.Dir(c.moduleDir()),
+		llb.Network(llb.NetModeNone),
+		llb.WithCustomNamef("list the dependencies of %s %s", what, target),
+		c.location(field),
+	)...)
+	list.AddMount(srcDir, src, llb.Readonly)
+	list.AddMount(goModCache, modCache, llb.Readonly)
+	list.AddMount(helperDir, c.helper(), llb.Readonly)
+	list.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+	imports := list.AddMount(depsDir, llb.Scratch())
+
+	args := []string{helperBin, "warm", "--", "go", "build", "-trimpath"}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	compile := c.builder.Run(append(envOpts(setEnv(env, "GOCACHEPROG", cacheProg("-out", depCacheDir))),
+		llb.Args(append(args, "./goimagedeps")),
+		llb.Dir(depsDir),
+		llb.Network(llb.NetModeNone),
+		llb.WithCustomNamef("compile the dependencies of %s %s", what, target),
+		c.location(field),
+	)...)
+	compile.AddMount(depsDir, imports, llb.Readonly)
+	compile.AddMount(goModCache, modCache, llb.Readonly)
+	compile.AddMount(helperDir, c.helper(), llb.Readonly)
+	compile.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+	return compile.AddMount(depCacheDir, llb.Scratch())
+}
+
+// cacheProg is the GOCACHEPROG value that runs the helper's cache program on the persistent
+// build cache, with extra flags.
+func cacheProg(flags ...string) string {
+	return fmt.Sprintf("%s cacheprog -dir %s %s", helperBin, goCache, strings.Join(flags, " "))
+}

@@ -1,0 +1,194 @@
+package llb
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+const (
+	helperBuildName = "[internal] build goimage-helper"
+	listName        = "list the dependencies of ./cmd/app linux/arm64"
+	depCompileName  = "compile the dependencies of ./cmd/app linux/arm64"
+	compileName     = "go build ./cmd/app linux/arm64"
+)
+
+// TestHelperBuild checks that goimage-helper is built from the embedded source alone, static,
+// on the build platform, with the network off.
+func TestHelperBuild(t *testing.T) {
+	_, g := convert(t, minimal, crossOpts(arm64))
+	n := g.named(helperBuildName)
+	if got := platformOf(n.op); got != "linux/amd64" {
+		t.Errorf("helper built on %s, want the build platform linux/amd64", got)
+	}
+	if n.exec().Network != pb.NetMode_NONE {
+		t.Errorf("network %v, want none", n.exec().Network)
+	}
+	env := n.env()
+	if diff := cmp.Diff(pick(env, "CGO_ENABLED", "GOPROXY", "GOOS", "GOARCH"), map[string]string{"CGO_ENABLED": "0", "GOPROXY": "off"}); diff != "" {
+		t.Errorf("env (-got +want):\n%s", diff)
+	}
+	want := []string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-o", helperBin, "."}
+	if diff := cmp.Diff(n.exec().Meta.Args, want); diff != "" {
+		t.Errorf("args (-got +want):\n%s", diff)
+	}
+	src, _ := n.mountSource(helperSrc)
+	if src == nil || src.file() == nil {
+		t.Fatalf("%s is not the embedded source: %v", helperSrc, src)
+	}
+	var files []string
+	for _, a := range src.file().Actions {
+		files = append(files, a.GetMkfile().GetPath())
+	}
+	slices.Sort(files)
+	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/deps.go", "/go.mod", "/main.go", "/warm.go"}); diff != "" {
+		t.Errorf("helper source files (-got +want):\n%s", diff)
+	}
+}
+
+// TestHelperSourceEmbedded checks that the embed list names every file of the helper, so the
+// graph builds the same program that the helper's tests test.
+func TestHelperSourceEmbedded(t *testing.T) {
+	onDisk, err := filepath.Glob("helper/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range onDisk {
+		if !strings.HasSuffix(f, "_test.go") {
+			want = append(want, filepath.ToSlash(f))
+		}
+	}
+	entries, err := helperSource.ReadDir("helper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, "helper/"+e.Name())
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("embedded helper files (-got +want):\n%s", diff)
+	}
+}
+
+// TestDependencyCache checks the two steps that make the dependency cache layer and how the
+// go build step reads it.
+func TestDependencyCache(t *testing.T) {
+	_, g := convert(t, minimal, crossOpts(arm64))
+	dl := g.named(downloadName)
+	helper := g.named(helperBuildName)
+	list := g.named(listName)
+	deps := g.named(depCompileName)
+	build := g.named(compileName)
+
+	// list: the whole source, the module cache, the helper; the network off; the target's
+	// GOOS/GOARCH, since build constraints decide the imports.
+	if diff := cmp.Diff(list.exec().Meta.Args, []string{helperBin, "deps", "-o", depsDir, "-tags", "", "./cmd/app"}); diff != "" {
+		t.Errorf("list args (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(list.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", helperDir, depsDir, "/src"}); diff != "" {
+		t.Errorf("list mounts (-got +want):\n%s", diff)
+	}
+	for _, step := range []*node{list, deps, build} {
+		if step.exec().Network != pb.NetMode_NONE {
+			t.Errorf("%s: network %v, want none", step, step.exec().Network)
+		}
+		if diff := cmp.Diff(pick(step.env(), "GOOS", "GOARCH", "GOPROXY"), map[string]string{"GOOS": "linux", "GOARCH": "arm64", "GOPROXY": "off"}); diff != "" {
+			t.Errorf("%s env (-got +want):\n%s", step, diff)
+		}
+		if from, _ := step.mountSource(helperDir); from == nil || from.dgst != helper.dgst {
+			t.Errorf("%s: %s comes from %v, want the helper build", step, helperDir, from)
+		}
+		if from, _ := step.mountSource(goModCache); from == nil || from.dgst != dl.dgst {
+			t.Errorf("%s: %s comes from %v, want the download step", step, goModCache, from)
+		}
+	}
+
+	// compile: keyed on the list's output alone, read-only so that BuildKit keys it on the
+	// content; no source mount, so a source edit that keeps the imports is a cache hit.
+	if diff := cmp.Diff(deps.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", helperDir, depCacheDir, depsDir}); diff != "" {
+		t.Errorf("dependency compile mounts (-got +want):\n%s", diff)
+	}
+	m := deps.mount(depsDir)
+	from, idx := deps.mountSource(depsDir)
+	if from == nil || from.dgst != list.dgst || idx != list.mount(depsDir).Output || !m.Readonly || m.Selector != "" {
+		t.Errorf("%s: %v from %v output %d, want a read-only mount of the list's output", depsDir, m, from, idx)
+	}
+	if got := deps.exec().Meta.Cwd; got != depsDir {
+		t.Errorf("dependency compile runs in %s, want %s", got, depsDir)
+	}
+	wantArgs := []string{helperBin, "warm", "--", "go", "build", "-trimpath", "./goimagedeps"}
+	if diff := cmp.Diff(deps.exec().Meta.Args, wantArgs); diff != "" {
+		t.Errorf("dependency compile args (-got +want):\n%s", diff)
+	}
+	if got, want := deps.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -out "+depCacheDir; got != want {
+		t.Errorf("dependency compile GOCACHEPROG = %q, want %q", got, want)
+	}
+	if out := deps.mount(depCacheDir); out.Readonly || out.Input != int64(pb.Empty) || out.Output < 0 {
+		t.Errorf("%s = %v, want a writable output on scratch", depCacheDir, out)
+	}
+
+	// go build reads the layer read-only, under the cache mount.
+	if got, want := build.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+depCacheDir; got != want {
+		t.Errorf("go build GOCACHEPROG = %q, want %q", got, want)
+	}
+	m = build.mount(depCacheDir)
+	from, idx = build.mountSource(depCacheDir)
+	if from == nil || from.dgst != deps.dgst || idx != deps.mount(depCacheDir).Output || !m.Readonly {
+		t.Errorf("go build %s: %v from %v output %d, want the dependency cache, read-only", depCacheDir, m, from, idx)
+	}
+}
+
+// TestDependencyGroups checks that binaries share a dependency cache when their dependencies
+// compile alike, and only then.
+func TestDependencyGroups(t *testing.T) {
+	tests := []struct {
+		desc        string
+		goimagefile string
+		wantLists   [][]string // the list steps' package arguments
+	}{
+		{
+			desc:        "two binaries, the same tags: one cache",
+			goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/a\n  - main: ./cmd/b\n",
+			wantLists:   [][]string{{"-tags", "", "./cmd/a", "./cmd/b"}},
+		},
+		{
+			desc:        "different tags: a cache each",
+			goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/a\n    tags: [netgo]\n  - main: ./cmd/b\n  - main: ./cmd/c\n    tags: [netgo]\n",
+			wantLists:   [][]string{{"-tags", "netgo", "./cmd/a", "./cmd/c"}, {"-tags", "", "./cmd/b"}}, // by step name
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, g := convert(t, tc.goimagefile, crossOpts(arm64))
+			var got [][]string
+			for _, n := range g.namedPrefix("list the dependencies of ") {
+				got = append(got, n.exec().Meta.Args[4:])
+			}
+			if diff := cmp.Diff(got, tc.wantLists); diff != "" {
+				t.Errorf("list steps (-got +want):\n%s", diff)
+			}
+			if n, want := len(g.namedPrefix("compile the dependencies of ")), len(tc.wantLists); n != want {
+				t.Errorf("%d dependency compile steps, want %d", n, want)
+			}
+			if n := len(g.byName[helperBuildName]); n != 1 {
+				t.Errorf("the helper is built %d times, want once", n)
+			}
+		})
+	}
+}
+
+// TestDependencyCacheTags checks that the dependency compile uses the binaries' tags: the
+// cache entries it makes are keyed on them.
+func TestDependencyCacheTags(t *testing.T) {
+	_, g := convert(t, "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [netgo, osusergo]\n", crossOpts(arm64))
+	want := []string{helperBin, "warm", "--", "go", "build", "-trimpath", "-tags", "netgo,osusergo", "./goimagedeps"}
+	if diff := cmp.Diff(g.named(depCompileName).exec().Meta.Args, want); diff != "" {
+		t.Errorf("args (-got +want):\n%s", diff)
+	}
+}

@@ -1,0 +1,60 @@
+package llb
+
+import (
+	"embed"
+	"io/fs"
+	"path"
+
+	"github.com/moby/buildkit/client/llb"
+)
+
+// helperSource is the goimage-helper command (llb/helper), built in the graph for the build
+// platform so that it runs in any builder image.
+//
+//go:embed helper/main.go helper/deps.go helper/cacheprog.go helper/warm.go
+var helperSource embed.FS
+
+// Where the helper and the dependency cache live inside the builder.
+const (
+	helperDir   = "/goimage/bin"
+	helperBin   = helperDir + "/goimage-helper"
+	helperSrc   = "/goimage/helper"
+	depsDir     = "/goimage/deps"
+	depCacheDir = "/goimage/depcache"
+)
+
+// helperGoMod asks for nothing newer than the go list flags the helper uses.
+const helperGoMod = "module goimage-helper\n\ngo 1.19\n"
+
+// helper builds goimage-helper once per builder image: its key is the source and the builder,
+// so it is a cache hit in every later build and exported with the rest of the cache.
+func (c *converter) helper() llb.State {
+	if c.helperState != nil {
+		return *c.helperState
+	}
+	epoch := c.opt.epoch()
+	files := llb.Mkfile("go.mod", 0o644, []byte(helperGoMod), llb.WithCreatedTime(epoch))
+	names, _ := fs.Glob(helperSource, "helper/*.go") // the pattern is constant and valid
+	for _, name := range names {
+		data, _ := helperSource.ReadFile(name) // embedded: cannot fail
+		files = files.Mkfile(path.Base(name), 0o644, data, llb.WithCreatedTime(epoch))
+	}
+	src := llb.Scratch().File(files, llb.WithCustomName("[internal] goimage-helper source"))
+
+	env := c.toolEnv()
+	env = setEnv(env, "CGO_ENABLED", "0")
+	env = setEnv(env, "GOFLAGS", "")
+	env = setEnv(env, "GOPROXY", "off")
+	run := c.builder.Run(append(envOpts(env),
+		llb.Args([]string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", baseLdflags, "-o", helperBin, "."}),
+		llb.Dir(helperSrc),
+		llb.Network(llb.NetModeNone),
+		llb.WithCustomName("[internal] build goimage-helper"),
+		c.location("version"),
+	)...)
+	run.AddMount(helperSrc, src, llb.Readonly)
+	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+	st := run.AddMount(helperDir, llb.Scratch())
+	c.helperState = &st
+	return st
+}

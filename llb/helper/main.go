@@ -1,0 +1,49 @@
+// Command goimage-helper runs inside the builder, next to the go command, for the parts of
+// goimage's graph that a plain go invocation cannot do. The converter embeds this source and
+// builds it in the graph (a layer keyed on the source alone), so it uses only the standard
+// library.
+//
+//	goimage-helper deps -o DIR [-tags T] PKG...
+//	    writes DIR/go.mod, DIR/go.sum and DIR/goimagedeps/deps.go: a package that imports
+//	    every package from outside the main module that the main module's packages in the
+//	    build of PKG import. Its bytes change only when imports or module versions change, so
+//	    a step that compiles it stays cached across source edits.
+//	goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR]
+//	    a GOCACHEPROG: the go command's build cache kept in DIR (the layout of GOCACHE), also
+//	    reading the read-only caches -ro, and copying every entry it serves or stores into
+//	    -out, which then holds exactly what the build used.
+//	goimage-helper warm -- CMD ARG...
+//	    runs CMD and succeeds even when CMD fails: warming a cache is an optimisation, and
+//	    the build step after it reports any real error at the right place.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fail(errors.New("usage: goimage-helper deps|cacheprog|warm ..."))
+	}
+	var err error
+	switch os.Args[1] {
+	case "deps":
+		err = deps(os.Args[2:])
+	case "cacheprog":
+		err = cacheprog(os.Args[2:], os.Stdin, os.Stdout)
+	case "warm":
+		err = warm(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintf(os.Stderr, "goimage-helper: %v\n", err)
+	os.Exit(1)
+}
