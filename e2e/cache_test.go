@@ -1,38 +1,88 @@
 package e2e
 
 import (
-	"fmt"
-	"os"
+	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/goimage/goimage/internal/workbench"
+	"github.com/moby/buildkit/client"
 )
 
 // TestEditKeepsDownloadCached rebuilds after a one-file edit: the module download, keyed on
-// go.mod and go.sum alone, must come from the cache, and only the compile step runs again.
+// go.mod and go.sum alone, and the dependency cache, keyed on the imports, must come from the
+// cache, and only the compile step runs again.
 func TestEditKeepsDownloadCached(t *testing.T) {
 	c := daemon(t)
 	dir := example(t, "deps")
 	if _, _, err := solve(t, c, dir, nil); err != nil {
 		t.Fatalf("first build: %v", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "main.go"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A new function each run: an edit seen before would be a cache hit of its own.
-	if _, err := fmt.Fprintf(f, "\nfunc edited%d() {}\n", time.Now().UnixNano()); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	appendEdit(t, filepath.Join(dir, "main.go"))
 	_, steps, err := solve(t, c, dir, nil)
 	if err != nil {
 		t.Fatalf("build after the edit: %v", err)
 	}
-	if !steps.get(t, "go mod download").Cached {
-		t.Error("go mod download ran again after a .go file edit: want it cached")
+	for _, name := range []string{"go mod download", "compile the dependencies of . linux/amd64"} {
+		if !steps.get(t, name).Cached {
+			t.Errorf("%q ran again after a .go file edit: want it cached", name)
+		}
 	}
-	if steps.get(t, "go build . linux/amd64").Cached {
-		t.Error("go build was cached after a .go file edit: want it to run")
+	for _, name := range []string{"list the dependencies of . linux/amd64", "go build . linux/amd64"} {
+		if steps.get(t, name).Cached {
+			t.Errorf("%q was cached after a .go file edit: want it to run", name)
+		}
+	}
+}
+
+// TestFreshBuilderImportsCache is CI's case: a builder with an empty root imports the registry
+// cache of an earlier build and builds after an edit. Modules and compiled dependencies come
+// from the cache, as layers; only the main module compiles.
+func TestFreshBuilderImportsCache(t *testing.T) {
+	c := daemon(t)
+	dir := example(t, "deps")
+	cacheRef := mirror + "/goimage-e2e/cache:" + tagUnsafe.ReplaceAllString(strings.ToLower(t.Name()), "-")
+	buildArgs := []string{"--opt", "build-arg:VERSION=4.5.6"}
+	buildctlSyntax(t, dir, imageRef(t, "deps-main"),
+		append(buildArgs, "--export-cache", "type=registry,mode=max,ref="+cacheRef)...)
+	appendEdit(t, filepath.Join(dir, "main.go"))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	fresh, err := workbench.StartDaemon(ctx, t.TempDir())
+	if err != nil {
+		t.Fatalf("fresh buildkitd: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := fresh.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	fc, err := client.New(ctx, fresh.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fc.Close()
+	ref := imageRef(t, "deps-fresh")
+	_, steps, err := solveOpt(t, fc, dir, map[string]string{"build-arg:VERSION": "4.5.6"}, client.SolveOpt{
+		CacheImports: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": cacheRef}}},
+		Exports: []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{
+			"name": ref, "push": "true", "registry.insecure": "true"}}},
+	})
+	if err != nil {
+		t.Fatalf("build on the fresh builder: %v", err)
+	}
+	for _, name := range []string{"go mod download", "[internal] build goimage-helper", "compile the dependencies of . linux/amd64"} {
+		if !steps.reused(t, name) {
+			t.Errorf("%q ran on the fresh builder: want it from the imported cache", name)
+		}
+	}
+	if steps.reused(t, "go build . linux/amd64") {
+		t.Error("go build was cached after an edit: want it to run")
+	}
+	if out, want := runImage(t, c, ref), "deps 4.5.6: uuid"; !strings.Contains(out, want) {
+		t.Errorf("running the image printed %q, want %q", out, want)
 	}
 }

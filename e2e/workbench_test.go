@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
+	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
 )
 
@@ -118,9 +120,10 @@ func buildctlSyntax(t *testing.T, dir, ref string, extra ...string) string {
 // vertices records the last status of every step of a build, by name, and what the steps
 // printed.
 type vertices struct {
-	mu     sync.Mutex
-	byName map[string]*client.Vertex
-	logs   strings.Builder
+	mu       sync.Mutex
+	byName   map[string]*client.Vertex
+	imported map[digest.Digest]bool // steps whose result was pulled from an imported cache
+	logs     strings.Builder
 }
 
 func (v *vertices) collect(ch chan *client.SolveStatus) {
@@ -128,6 +131,12 @@ func (v *vertices) collect(ch chan *client.SolveStatus) {
 		v.mu.Lock()
 		for _, vx := range s.Vertexes {
 			v.byName[vx.Name] = vx
+		}
+		for _, st := range s.Statuses {
+			// A result loaded from an imported cache shows its layers being pulled.
+			if strings.HasPrefix(st.ID, "extracting ") {
+				v.imported[st.Vertex] = true
+			}
 		}
 		for _, l := range s.Logs {
 			v.logs.Write(l.Data)
@@ -159,9 +168,24 @@ func (v *vertices) get(t *testing.T, name string) *client.Vertex {
 	return vx
 }
 
+// reused reports whether the step did not run: it was a cache hit, local or imported.
+func (v *vertices) reused(t *testing.T, name string) bool {
+	t.Helper()
+	vx := v.get(t, name)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return vx.Cached || v.imported[vx.Digest]
+}
+
 // solve builds DIR/Goimagefile through the Go client, the way buildctl does with the syntax
 // line, and returns the steps it ran. attrs are extra frontend options.
 func solve(t *testing.T, c *client.Client, dir string, attrs map[string]string, exports ...client.ExportEntry) (*client.SolveResponse, *vertices, error) {
+	t.Helper()
+	return solveOpt(t, c, dir, attrs, client.SolveOpt{Exports: exports})
+}
+
+// solveOpt is solve with more of the solve options (cache imports and exports).
+func solveOpt(t *testing.T, c *client.Client, dir string, attrs map[string]string, opt client.SolveOpt) (*client.SolveResponse, *vertices, error) {
 	t.Helper()
 	fs, err := fsutil.NewFS(dir)
 	if err != nil {
@@ -174,15 +198,27 @@ func solve(t *testing.T, c *client.Client, dir string, attrs map[string]string, 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	ch := make(chan *client.SolveStatus)
-	vs := &vertices{byName: map[string]*client.Vertex{}}
+	vs := &vertices{byName: map[string]*client.Vertex{}, imported: map[digest.Digest]bool{}}
 	done := make(chan struct{})
 	go func() { vs.collect(ch); close(done) }()
-	resp, err := c.Solve(ctx, nil, client.SolveOpt{
-		Frontend:      "dockerfile.v0",
-		FrontendAttrs: fa,
-		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
-		Exports:       exports,
-	}, ch)
+	opt.Frontend = "dockerfile.v0"
+	opt.FrontendAttrs = fa
+	opt.LocalMounts = map[string]fsutil.FS{"context": fs, "dockerfile": fs}
+	resp, err := c.Solve(ctx, nil, opt, ch)
 	<-done
 	return resp, vs, err
+}
+
+// appendEdit appends a new function to a Go file: an edit never seen before, so that it
+// cannot be a cache hit of its own.
+func appendEdit(t *testing.T, file string) {
+	t.Helper()
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "\nfunc edited%d() {}\n", time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
 }
