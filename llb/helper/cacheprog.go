@@ -206,20 +206,30 @@ func (d diskCache) put(action []byte, e entry, body []byte) error {
 			return err
 		}
 	}
+	return d.putEntry(action, e)
+}
+
+// putEntry writes the action entry that names data already stored.
+func (d diskCache) putEntry(action []byte, e entry) error {
 	line := fmt.Sprintf("v1 %x %x %20d %20d\n", action, e.output, e.size, e.time.UnixNano())
 	return writeAtomic(d.path(action, "a"), func(w io.Writer) error { _, err := io.WriteString(w, line); return err })
 }
 
-// copyEntry copies an entry of src into d, unless d has it already.
+// copyEntry copies an entry of src into d, unless d has it already. The data goes file to
+// file (copy_file_range where the kernel has it), never through memory.
 func (d diskCache) copyEntry(src diskCache, action []byte, e entry) error {
 	if _, ok := d.get(action); ok {
 		return nil
 	}
-	body, err := os.ReadFile(src.dataPath(e.output))
+	in, err := os.Open(src.dataPath(e.output))
 	if err != nil {
 		return err
 	}
-	return d.put(action, e, body)
+	defer in.Close()
+	if err := writeAtomic(d.dataPath(e.output), func(w io.Writer) error { _, err := io.Copy(w, in); return err }); err != nil {
+		return err
+	}
+	return d.putEntry(action, e)
 }
 
 func writeAtomic(path string, write func(io.Writer) error) error {

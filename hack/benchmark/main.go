@@ -1,0 +1,107 @@
+// Command benchmark is hack/bench's program: see internal/bench and the README.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goimage/goimage/internal/bench"
+)
+
+func main() {
+	runs := flag.Int("n", 3, "runs per scenario; the report gives the median")
+	variants := flag.String("variants", strings.Join(bench.AllVariants, ","), "variants to build")
+	scenarios := flag.String("scenarios", strings.Join(bench.AllScenarios, ","), "scenarios to run")
+	sources := flag.String("sources", envOr("GOIMAGE_BENCH_SOURCES", "/work/.mirror"), "where git directories of real projects (SOURCE files) are found")
+	work := flag.String("work", "", "scratch directory (default: a new temporary one, removed at the end)")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: hack/bench [-n N] [-variants V,...] [-scenarios S,...] [DIR ...]")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if err := run(*runs, split(*variants), split(*scenarios), *sources, *work, flag.Args()); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(runs int, variants, scenarios []string, sources, work string, dirs []string) error {
+	if runs < 1 {
+		return fmt.Errorf("-n %d: want at least 1", runs)
+	}
+	if err := known("variant", variants, bench.AllVariants); err != nil {
+		return err
+	}
+	if err := known("scenario", scenarios, bench.AllScenarios); err != nil {
+		return err
+	}
+	if work == "" {
+		tmp, err := os.MkdirTemp("", "goimage-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		work = tmp
+	}
+	if len(dirs) == 0 {
+		dirs = []string{"examples/hello", "examples/deps", "examples/multi", "hack/bench-projects/yq"}
+	}
+	var projects []*bench.Project
+	for _, d := range dirs {
+		p, err := bench.LoadProject(d, sources, work)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: skipping %s: %v\n", d, err)
+			continue
+		}
+		projects = append(projects, p)
+	}
+	if len(projects) == 0 {
+		return fmt.Errorf("no project to measure")
+	}
+	opt := bench.Options{
+		Runs: runs, Variants: variants, Scenarios: scenarios,
+		Addr:     os.Getenv("BUILDKIT_HOST"),
+		Registry: "127.0.0.1:5000", Mirror: "localhost:5000",
+		Work: filepath.Join(work, "runs"), Progress: os.Stderr,
+	}
+	r := bench.Run(context.Background(), projects, opt)
+	r.Write(os.Stdout, opt)
+	if len(r.Failures) > 0 {
+		return fmt.Errorf("%d variant(s) failed", len(r.Failures))
+	}
+	return nil
+}
+
+func split(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func known(what string, got, all []string) error {
+	for _, g := range got {
+		found := false
+		for _, a := range all {
+			found = found || a == g
+		}
+		if !found {
+			return fmt.Errorf("unknown %s %q: want one of %s", what, g, strings.Join(all, ", "))
+		}
+	}
+	return nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/goimage/goimage/spec"
+)
+
+// Project is a directory holding a Goimagefile, as the bench builds it.
+type Project struct {
+	Name string
+	// Dir is the pristine build context; every variant works on a copy of it.
+	Dir  string
+	Spec *spec.Spec
+}
+
+// LoadProject reads dir/Goimagefile. A directory with a SOURCE file ("REPO COMMIT", for a
+// real project kept out of this repository) is materialised from a git directory under
+// sources first, with the Goimagefile of dir placed at its root; work is where it goes.
+func LoadProject(dir, sources, work string) (*Project, error) {
+	name := filepath.Base(dir)
+	ctx := dir
+	if src, err := os.ReadFile(filepath.Join(dir, "SOURCE")); err == nil {
+		ctx = filepath.Join(work, "source", name)
+		if err := materialise(strings.Fields(string(src)), sources, ctx); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if err := copyFile(filepath.Join(dir, "Goimagefile"), filepath.Join(ctx, "Goimagefile")); err != nil {
+			return nil, err
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(ctx, "Goimagefile"))
+	if err != nil {
+		return nil, err
+	}
+	s, err := spec.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s/Goimagefile: %w", dir, err)
+	}
+	return &Project{Name: name, Dir: ctx, Spec: s}, nil
+}
+
+// materialise extracts COMMIT of REPO (github owner/name) from a git directory found under
+// sources as owner+name/repo, owner+name or name.
+func materialise(src []string, sources, dst string) error {
+	if len(src) != 2 {
+		return fmt.Errorf("SOURCE: want \"OWNER/NAME COMMIT\", got %q", strings.Join(src, " "))
+	}
+	repo, commit := src[0], src[1]
+	flat := strings.ReplaceAll(repo, "/", "+")
+	var gitDir string
+	for _, c := range []string{filepath.Join(sources, flat, "repo"), filepath.Join(sources, flat), filepath.Join(sources, filepath.Base(repo))} {
+		if exec.Command("git", "--git-dir", c, "cat-file", "-e", commit+"^{commit}").Run() == nil {
+			gitDir = c
+			break
+		}
+		if exec.Command("git", "-C", c, "cat-file", "-e", commit+"^{commit}").Run() == nil {
+			gitDir = filepath.Join(c, ".git")
+			break
+		}
+	}
+	if gitDir == "" {
+		return fmt.Errorf("no git directory with %s at %s under %s (clone %s there, or set GOIMAGE_BENCH_SOURCES)", repo, commit, sources, repo)
+	}
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	archive := exec.Command("git", "--git-dir", gitDir, "archive", commit)
+	untar := exec.Command("tar", "-x", "-C", dst)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	untar.Stdin = pipe
+	var stderr bytes.Buffer
+	archive.Stderr, untar.Stderr = &stderr, &stderr
+	if err := untar.Start(); err != nil {
+		return err
+	}
+	if err := archive.Run(); err != nil {
+		return fmt.Errorf("git archive %s: %v: %s", commit, err, stderr.String())
+	}
+	if err := untar.Wait(); err != nil {
+		return fmt.Errorf("tar: %v: %s", err, stderr.String())
+	}
+	return nil
+}
+
+// workCopy copies the project's context to dst, fresh.
+func (p *Project) workCopy(dst string) error {
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	return os.CopyFS(dst, os.DirFS(p.Dir))
+}
+
+// moduleDir is the module root inside a copy of the context.
+func (p *Project) moduleDir(ctx string) string { return filepath.Join(ctx, p.Spec.Dir) }
+
+// edit appends a new function to the first Go file of the first binary's main package: the
+// one-line change of the edit scenarios, never seen before so never a cache hit of its own.
+func (p *Project) edit(ctx string, n int) error {
+	dir := filepath.Join(p.moduleDir(ctx), p.Spec.Binaries[0].Main)
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		fh, err := os.OpenFile(f, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(fh, "\nfunc goimageBenchEdit%d() {}\n", n)
+		if cerr := fh.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	return fmt.Errorf("no Go file in %s", dir)
+}
+
+// gomodVersions are the versions the gomod scenario moves a small, dependency-free module
+// between: added where the project lacks it, bumped where it has it.
+var gomodVersions = []string{"v1.3.1", "v1.4.0", "v1.5.0", "v1.6.0", "v1.3.0"}
+
+const gomodModule = "github.com/google/uuid"
+
+// bumpModule requires gomodModule at the n-th version with the host's go command, which
+// updates go.mod and go.sum as a developer's `go get` would.
+func (p *Project) bumpModule(ctx string, n int) error {
+	cmd := exec.Command("go", "get", gomodModule+"@"+gomodVersions[n%len(gomodVersions)])
+	cmd.Dir = p.moduleDir(ctx)
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go get: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o644)
+}
