@@ -15,7 +15,8 @@ import (
 //
 // Two steps make it:
 //   - list: goimage-helper deps writes a package importing every dependency of the main
-//     packages, with go.mod and go.sum. It runs on every source edit and is cheap.
+//     packages, with a go.mod requiring exactly the modules that provide them. It runs on
+//     every source edit and is cheap.
 //   - compile: go build of that package, through the helper's GOCACHEPROG, which serves the
 //     persistent cache mount and copies every entry used into the layer. It reads the
 //     list's output through a read-only mount, which BuildKit keys on content: when an edit
@@ -72,11 +73,16 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache llb.State)
 	list.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	imports := list.AddMount(depsDir, llb.Scratch())
 
-	args := []string{helperBin, "warm", "--", "go", "build", "-trimpath"}
+	// -mod=mod with the checksum database off: the generated go.mod has no go.sum, and the
+	// go command writes one from the module cache, which the download step verified.
+	args := []string{helperBin, "warm", "-copy", depsDir, "--", "go", "build", "-mod=mod", "-trimpath"}
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}
-	compile := c.builder.Run(append(envOpts(setEnv(env, "GOCACHEPROG", cacheProg("-out", depCacheDir))),
+	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-out", depCacheDir))
+	compileEnv = setEnv(compileEnv, "GOSUMDB", "off")
+	compileEnv = setEnv(compileEnv, "GOWORK", "off")
+	compile := c.builder.Run(append(envOpts(compileEnv),
 		llb.Args(append(args, "./goimagedeps")),
 		llb.Dir(depsDir),
 		llb.Network(llb.NetModeNone),

@@ -122,12 +122,13 @@ func TestDependencyCache(t *testing.T) {
 	if got := deps.exec().Meta.Cwd; got != depsDir {
 		t.Errorf("dependency compile runs in %s, want %s", got, depsDir)
 	}
-	wantArgs := []string{helperBin, "warm", "--", "go", "build", "-trimpath", "./goimagedeps"}
+	wantArgs := []string{helperBin, "warm", "-copy", depsDir, "--", "go", "build", "-mod=mod", "-trimpath", "./goimagedeps"}
 	if diff := cmp.Diff(deps.exec().Meta.Args, wantArgs); diff != "" {
 		t.Errorf("dependency compile args (-got +want):\n%s", diff)
 	}
-	if got, want := deps.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -out "+depCacheDir; got != want {
-		t.Errorf("dependency compile GOCACHEPROG = %q, want %q", got, want)
+	wantEnv := map[string]string{"GOCACHEPROG": helperBin + " cacheprog -dir /go/cache -out " + depCacheDir, "GOSUMDB": "off", "GOWORK": "off"}
+	if diff := cmp.Diff(pick(deps.env(), "GOCACHEPROG", "GOSUMDB", "GOWORK"), wantEnv); diff != "" {
+		t.Errorf("dependency compile env (-got +want):\n%s", diff)
 	}
 	if out := deps.mount(depCacheDir); out.Readonly || out.Input != int64(pb.Empty) || out.Output < 0 {
 		t.Errorf("%s = %v, want a writable output on scratch", depCacheDir, out)
@@ -187,7 +188,7 @@ func TestDependencyGroups(t *testing.T) {
 // cache entries it makes are keyed on them.
 func TestDependencyCacheTags(t *testing.T) {
 	_, g := convert(t, "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [netgo, osusergo]\n", crossOpts(arm64))
-	want := []string{helperBin, "warm", "--", "go", "build", "-trimpath", "-tags", "netgo,osusergo", "./goimagedeps"}
+	want := []string{helperBin, "warm", "-copy", depsDir, "--", "go", "build", "-mod=mod", "-trimpath", "-tags", "netgo,osusergo", "./goimagedeps"}
 	if diff := cmp.Diff(g.named(depCompileName).exec().Meta.Args, want); diff != "" {
 		t.Errorf("args (-got +want):\n%s", diff)
 	}

@@ -92,7 +92,7 @@ type variantRun struct {
 	edits   int
 }
 
-func (v *variantRun) ctxDir() string { return filepath.Join(v.dir, "context") }
+func (v *variantRun) ctxDir() string  { return filepath.Join(v.dir, "context") }
 func (v *variantRun) logFile() string { return filepath.Join(v.dir, "build.log") }
 func (v *variantRun) imageRef() string {
 	return fmt.Sprintf("%s/goimage-bench/%s:%s", v.opt.Mirror, v.p.Name, v.variant)
