@@ -25,24 +25,11 @@ const baseLdflags = "-s -w -buildid="
 func (c *converter) compile(i int, src, modCache, depCache llb.State) llb.State {
 	b := c.spec.Binaries[i]
 	field := fmt.Sprintf("binaries[%d]", i)
-	env := c.goEnv()
-	env = setEnv(env, "GOPROXY", "off") // modules come only from the download step
-	for _, kv := range targetEnv(c.target) {
-		env = setEnv(env, kv[0], kv[1])
-	}
-	env = setEnv(env, "GOCACHEPROG", cacheProg("-ro", depCacheDir))
-	run := c.builder.Run(append(envOpts(env),
-		llb.Args(c.buildArgs(b)),
-		llb.Dir(c.moduleDir()),
-		llb.Network(llb.NetModeNone),
-		llb.WithCustomNamef("go build %s %s", b.Main, platforms.Format(c.target)),
-		c.location(field+".main"),
-	)...)
+	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir))
+	run := c.offlineGoRun(env, c.buildArgs(b), c.moduleDir(), modCache,
+		llb.WithCustomNamef("go build %s %s", b.Main, platforms.Format(c.target)), c.location(field+".main"))
 	run.AddMount(srcDir, src, llb.Readonly)
-	run.AddMount(goModCache, modCache, llb.Readonly)
-	run.AddMount(helperDir, c.helper(), llb.Readonly)
 	run.AddMount(depCacheDir, depCache, llb.Readonly)
-	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	return run.AddMount(outDir, llb.Scratch())
 }
 

@@ -51,26 +51,15 @@ func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
 
 // depCache returns the dependency cache layer of one group, for the target platform.
 func (c *converter) depCache(g *depGroup, field string, src, modCache llb.State) llb.State {
-	env := c.goEnv()
-	env = setEnv(env, "GOPROXY", "off")
-	for _, kv := range targetEnv(c.target) {
-		env = setEnv(env, kv[0], kv[1])
-	}
+	env := c.offlineEnv()
 	what := strings.Join(g.mains, " ")
 	target := platforms.Format(c.target)
 	tags := strings.Join(g.tags, ",")
 
-	list := c.builder.Run(append(envOpts(env),
-		llb.Args(append([]string{helperBin, "deps", "-o", depsDir, "-tags", tags}, g.mains...)),
-		llb.Dir(c.moduleDir()),
-		llb.Network(llb.NetModeNone),
-		llb.WithCustomNamef("list the dependencies of %s %s", what, target),
-		c.location(field),
-	)...)
+	list := c.offlineGoRun(env, append([]string{helperBin, "deps", "-o", depsDir, "-tags", tags}, g.mains...),
+		c.moduleDir(), modCache,
+		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
 	list.AddMount(srcDir, src, llb.Readonly)
-	list.AddMount(goModCache, modCache, llb.Readonly)
-	list.AddMount(helperDir, c.helper(), llb.Readonly)
-	list.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	imports := list.AddMount(depsDir, llb.Scratch())
 
 	// -mod=mod with the checksum database off: the generated go.mod has no go.sum, and the
@@ -82,18 +71,20 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache llb.State)
 	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-out", depCacheDir))
 	compileEnv = setEnv(compileEnv, "GOSUMDB", "off")
 	compileEnv = setEnv(compileEnv, "GOWORK", "off")
-	compile := c.builder.Run(append(envOpts(compileEnv),
-		llb.Args(append(args, "./goimagedeps")),
-		llb.Dir(depsDir),
-		llb.Network(llb.NetModeNone),
-		llb.WithCustomNamef("compile the dependencies of %s %s", what, target),
-		c.location(field),
-	)...)
+	compile := c.offlineGoRun(compileEnv, append(args, "./goimagedeps"), depsDir, modCache,
+		llb.WithCustomNamef("compile the dependencies of %s %s", what, target), c.location(field))
 	compile.AddMount(depsDir, imports, llb.Readonly)
-	compile.AddMount(goModCache, modCache, llb.Readonly)
-	compile.AddMount(helperDir, c.helper(), llb.Readonly)
-	compile.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	return compile.AddMount(depCacheDir, llb.Scratch())
+}
+
+// offlineGoRun runs a go command of the user's build in the builder: the network off, the
+// module cache read-only, goimage-helper and the persistent build cache mounted.
+func (c *converter) offlineGoRun(env, args []string, dir string, modCache llb.State, opts ...llb.RunOption) llb.ExecState {
+	run := c.builder.Run(append(append(envOpts(env), llb.Args(args), llb.Dir(dir), llb.Network(llb.NetModeNone)), opts...)...)
+	run.AddMount(goModCache, modCache, llb.Readonly)
+	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+	return run
 }
 
 // cacheProg is the GOCACHEPROG value that runs the helper's cache program on the persistent

@@ -22,6 +22,16 @@ func (c *converter) goEnv() []string {
 	return setEnv(env, "CGO_ENABLED", cgo)
 }
 
+// offlineEnv is goEnv for the target platform with the module proxy off: modules come only
+// from the download step.
+func (c *converter) offlineEnv() []string {
+	env := setEnv(c.goEnv(), "GOPROXY", "off")
+	for _, kv := range targetEnv(c.target) {
+		env = setEnv(env, kv[0], kv[1])
+	}
+	return env
+}
+
 // toolEnv is the builder's own environment with the explicit cache paths.
 func (c *converter) toolEnv() []string {
 	env := append([]string(nil), c.env...)
