@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +42,9 @@ func TestMultiNodeBuilder(t *testing.T) {
 
 	dir := example(t, "multi")
 	ref := imageRef(t, "multi")
-	cacheRef := mirror + "/goimage-e2e/cache:multinode"
+	// A cache of its own per run: a result imported from an older run's cache would not be
+	// kept on the node, and the check below reads the node's own cache.
+	cacheRef := mirror + "/goimage-e2e/cache:multinode-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	out := mustCommand(t, "docker", "buildx", "build", "--builder", name, "--progress=plain", "--provenance=false",
 		"--platform", "linux/amd64,linux/arm64", "-f", filepath.Join(dir, "Goimagefile"),
 		"--cache-to", "type=registry,mode=max,ref="+cacheRef, "--cache-from", "type=registry,ref="+cacheRef,
