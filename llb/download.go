@@ -12,7 +12,9 @@ var moduleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum"}
 
 // download runs `go mod download` on go.mod and go.sum alone. Its result is the module cache
 // as a layer of its own: content-addressed, so `--cache-to` exports it and a fresh builder
-// importing that cache never downloads modules again.
+// importing that cache never downloads modules again. It fetches through a persistent cache
+// mount (goimage-helper download), so that on a warm builder a go.mod change fetches only
+// the modules that changed.
 func (c *converter) download() (llb.State, error) {
 	include := make([]string, len(moduleFiles))
 	for i, f := range moduleFiles {
@@ -36,12 +38,14 @@ func (c *converter) download() (llb.State, error) {
 		env = setEnv(env, "GOPRIVATE", c.spec.GoPrivate)
 	}
 	run := c.builder.Run(append(envOpts(env),
-		llb.Args([]string{"go", "mod", "download"}),
+		llb.Args([]string{helperBin, "download", "-cache", modProxyDir}),
 		llb.Dir(c.moduleDir()),
 		llb.WithCustomName("go mod download"),
 		c.location(modField(c.spec.Dir)),
 	)...)
 	run.AddMount(srcDir, mods, llb.Readonly)
+	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	run.AddMount(modProxyDir, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("modcache"), llb.CacheMountShared))
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	return run.AddMount(goModCache, llb.Scratch()), nil
 }

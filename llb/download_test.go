@@ -102,7 +102,7 @@ func TestDownloadStep(t *testing.T) {
 			dl := g.named(downloadName)
 			e := dl.exec()
 
-			if diff := cmp.Diff(e.Meta.Args, []string{"go", "mod", "download"}); diff != "" {
+			if diff := cmp.Diff(e.Meta.Args, []string{helperBin, "download", "-cache", modProxyDir}); diff != "" {
 				t.Errorf("args (-got +want):\n%s", diff)
 			}
 			if e.Meta.Cwd != tc.wantCwd {
@@ -158,6 +158,15 @@ func TestDownloadStep(t *testing.T) {
 			}
 			if mod.Input != int64(pb.Empty) {
 				t.Errorf("/go/pkg/mod input = %d, want scratch", mod.Input)
+			}
+
+			// It fetches through a persistent module cache, shared with no other step.
+			proxy := dl.mount(modProxyDir)
+			if proxy.MountType != pb.MountType_CACHE || proxy.CacheOpt.GetID() != "goimage-modcache" {
+				t.Errorf("%s = %v, want the cache mount goimage-modcache", modProxyDir, proxy)
+			}
+			if helper, _ := dl.mountSource(helperDir); helper == nil || helper.name() != helperBuildName {
+				t.Errorf("%s is not the goimage-helper build", helperDir)
 			}
 		})
 	}

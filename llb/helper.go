@@ -11,7 +11,7 @@ import (
 // helperSource is the goimage-helper command (llb/helper), built in the graph for the build
 // platform so that it runs in any builder image.
 //
-//go:embed helper/main.go helper/deps.go helper/cacheprog.go helper/warm.go
+//go:embed helper/main.go helper/deps.go helper/download.go helper/cacheprog.go helper/warm.go
 var helperSource embed.FS
 
 // Where the helper and the dependency cache live inside the builder.
@@ -21,6 +21,7 @@ const (
 	helperSrc   = "/goimage/helper"
 	depsDir     = "/goimage/deps"
 	depCacheDir = "/goimage/depcache"
+	modProxyDir = "/goimage/modproxy"
 )
 
 // helperGoMod asks for nothing newer than the go list flags the helper uses.

@@ -12,6 +12,10 @@
 //	    a GOCACHEPROG: the go command's build cache kept in DIR (the layout of GOCACHE), also
 //	    reading the read-only caches -ro, and copying every entry it serves or stores into
 //	    -out, which then holds exactly what the build used.
+//	goimage-helper download -cache DIR
+//	    runs `go mod download` into $GOMODCACHE with the persistent directory DIR as the
+//	    first module proxy, and keeps there what it fetched: only modules DIR lacks come
+//	    from the network.
 //	goimage-helper warm -- CMD ARG...
 //	    runs CMD and succeeds even when CMD fails: warming a cache is an optimisation, and
 //	    the build step after it reports any real error at the right place.
@@ -25,12 +29,14 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: goimage-helper deps|cacheprog|warm ..."))
+		fail(errors.New("usage: goimage-helper deps|download|cacheprog|warm ..."))
 	}
 	var err error
 	switch os.Args[1] {
 	case "deps":
 		err = deps(os.Args[2:])
+	case "download":
+		err = download(os.Args[2:])
 	case "cacheprog":
 		err = cacheprog(os.Args[2:], os.Stdin, os.Stdout)
 	case "warm":

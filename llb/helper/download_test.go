@@ -1,0 +1,104 @@
+package main
+
+import (
+	"archive/zip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fileProxy writes a module proxy directory serving example.com/dep v1.0.0.
+func fileProxy(t *testing.T) string {
+	t.Helper()
+	proxy := t.TempDir()
+	dir := filepath.Join(proxy, "example.com", "dep", "@v")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gomod := "module example.com/dep\n\ngo 1.22\n"
+	files := map[string]string{
+		"list":        "v1.0.0\n",
+		"v1.0.0.info": `{"Version":"v1.0.0","Time":"2024-01-01T00:00:00Z"}`,
+		"v1.0.0.mod":  gomod,
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Create(filepath.Join(dir, "v1.0.0.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for name, data := range map[string]string{
+		"go.mod": gomod,
+		"dep.go": "package dep\n\nfunc Name() string { return \"dep\" }\n",
+	} {
+		w, err := zw.Create("example.com/dep@v1.0.0/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(data))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return proxy
+}
+
+// TestDownloadThroughCache checks the download step's two caches: the layer gets the
+// modules go.mod names, the persistent cache keeps them, and a later download into an
+// empty layer needs nothing from the network.
+func TestDownloadThroughCache(t *testing.T) {
+	bin := helperBinary(t)
+	proxy := fileProxy(t)
+	dir := module(t)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/m\n\ngo 1.22\n\nrequire example.com/dep v1.0.0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nimport \"example.com/dep\"\n\nfunc main() { println(dep.Name()) }\n"), 0o644)
+	cache := t.TempDir()
+
+	run := func(layer, goproxy string) string {
+		t.Helper()
+		cmd := exec.Command(bin, "download", "-cache", cache)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -modcacherw", "GOMODCACHE="+layer,
+			"GOPROXY="+goproxy, "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("download: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	for i, goproxy := range []string{"file://" + filepath.ToSlash(proxy), "off"} {
+		layer := t.TempDir()
+		run(layer, goproxy)
+		if _, err := os.Stat(filepath.Join(layer, "example.com", "dep@v1.0.0", "dep.go")); err != nil {
+			t.Errorf("download %d: the layer lacks the module: %v", i, err)
+		}
+		if _, err := os.Stat(filepath.Join(cache, "example.com", "dep", "@v", "v1.0.0.zip")); err != nil {
+			t.Errorf("download %d: the persistent cache lacks the module: %v", i, err)
+		}
+		// The layer alone builds the program with the proxy off.
+		out := goCmd(t, dir, []string{"GOFLAGS=-mod=mod -modcacherw", "GOMODCACHE=" + layer, "GOPROXY=off", "GOSUMDB=off", "GOWORK=off"}, "run", ".")
+		if strings.TrimSpace(out) != "dep" {
+			t.Errorf("download %d: the program printed %q, want dep", i, out)
+		}
+	}
+}
+
+// TestDownloadNoDependencies checks a module that requires nothing: no module files, no error.
+func TestDownloadNoDependencies(t *testing.T) {
+	bin := helperBinary(t)
+	cmd := exec.Command(bin, "download", "-cache", t.TempDir())
+	cmd.Dir = module(t)
+	cmd.Env = append(os.Environ(), "GOMODCACHE="+t.TempDir(), "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("download: %v\n%s", err, out)
+	}
+}
