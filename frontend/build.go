@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -53,9 +55,15 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	test := bc.Target == spec.TestTarget
+	if bc.Target != "" && !test {
+		if s, err = s.Select(bc.Target); err != nil {
+			return nil, err
+		}
+	}
 	opt := goimagellb.Options{
 		BuildPlatform:    bc.BuildPlatforms[0],
-		BuildArgs:        bc.BuildArgs,
+		BuildArgs:        buildArgs(bc.BuildArgs, c.BuildOpts().Opts, epoch),
 		Epoch:            epoch,
 		SourceMap:        src.SourceMap,
 		CacheIDNamespace: bc.CacheIDNamespace,
@@ -73,7 +81,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if platform != nil {
 			o.TargetPlatform = platform
 		}
-		res, err := goimagellb.Convert(ctx, s, o)
+		res, err := convert(ctx, s, o, test)
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
@@ -95,6 +103,43 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, err
 	}
 	return rb.Finalize()
+}
+
+// convert is the graph of the image, or of the test target.
+func convert(ctx context.Context, s *spec.Spec, o goimagellb.Options, test bool) (*goimagellb.Result, error) {
+	if !test {
+		return goimagellb.Convert(ctx, s, o)
+	}
+	st, err := goimagellb.ConvertTest(ctx, s, o)
+	if err != nil {
+		return nil, err
+	}
+	p := o.BuildPlatform
+	if o.TargetPlatform != nil {
+		p = *o.TargetPlatform
+	}
+	img := &dockerspec.DockerOCIImage{}
+	img.Platform = platforms.Normalize(p)
+	img.RootFS.Type = "layers"
+	return &goimagellb.Result{State: st, Image: img}, nil
+}
+
+// Built-in build args for ldflags: the VCS revision and the build time.
+const (
+	RevisionArg = "GOIMAGE_REVISION"
+	DateArg     = "GOIMAGE_DATE"
+)
+
+// buildArgs are the build's args with the built-in ones: the revision buildx sends as
+// vcs:revision when the context is a git checkout, and SOURCE_DATE_EPOCH as RFC 3339. A
+// build arg of the same name wins.
+func buildArgs(args, opts map[string]string, epoch *time.Time) map[string]string {
+	out := map[string]string{RevisionArg: opts["vcs:revision"], DateArg: time.Unix(0, 0).UTC().Format(time.RFC3339)}
+	if epoch != nil {
+		out[DateArg] = epoch.Format(time.RFC3339)
+	}
+	maps.Copy(out, args)
+	return out
 }
 
 // sourceDateEpoch reads the SOURCE_DATE_EPOCH build arg; unset, the converter uses the Unix

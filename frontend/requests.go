@@ -3,6 +3,7 @@ package frontend
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	goimagellb "github.com/goimage/goimage/llb"
 	"github.com/goimage/goimage/spec"
@@ -24,6 +25,15 @@ func listTargets(s *spec.Spec, sm *llb.SourceMap) *targets.List {
 			Location:    location(s, fmt.Sprintf("binaries[%d]", i)),
 		})
 	}
+	pkgs := s.Test.Packages
+	if len(pkgs) == 0 {
+		pkgs = []string{"./..."}
+	}
+	l.Targets = append(l.Targets, targets.Target{
+		Name:        spec.TestTarget,
+		Description: "go test " + strings.Join(pkgs, " "),
+		Location:    location(s, "test"),
+	})
 	return l
 }
 
@@ -50,6 +60,12 @@ func outlineOf(s *spec.Spec, sm *llb.SourceMap) *outline.Outline {
 		Name:        "SOURCE_DATE_EPOCH",
 		Description: "the time of every file and of the image (default: 1970-01-01)",
 	})
+	if s.Private.Netrc != "" {
+		o.Secrets = append(o.Secrets, outline.Secret{Name: s.Private.Netrc, Location: location(s, "private.netrc")})
+	}
+	if s.Private.SSH {
+		o.SSH = append(o.SSH, outline.SSH{Name: "default", Location: location(s, "private.ssh")})
+	}
 	return o
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -37,10 +38,30 @@ func (c *converter) compile(i int, src, modCache, depCache llb.State) llb.State 
 // from the spec ever passes through a shell.
 func (c *converter) buildArgs(b spec.Binary) []string {
 	args := []string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", c.ldflags(b)}
-	if len(b.Tags) > 0 {
-		args = append(args, "-tags", strings.Join(b.Tags, ","))
-	}
+	args = append(args, c.compileFlags(b)...)
 	return append(args, "-o", path.Join(outDir, b.Name), mainPackage(b.Main))
+}
+
+// compileFlags are the flags that decide how packages compile, so the dependency cache of a
+// binary is built with them too: tags, gcflags and the spec's extra flags.
+func (c *converter) compileFlags(b spec.Binary) []string {
+	var args []string
+	if tags := c.tags(b); len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	for _, f := range b.Gcflags {
+		args = append(args, "-gcflags", c.expandArgs(f))
+	}
+	return append(args, b.Flags...)
+}
+
+// tags are a binary's build tags, with timetzdata when the spec embeds the time zones.
+func (c *converter) tags(b spec.Binary) []string {
+	tags := b.Tags
+	if c.spec.TZData && !slices.Contains(tags, "timetzdata") {
+		tags = append(slices.Clone(tags), "timetzdata")
+	}
+	return tags
 }
 
 // mainPackage spells a package path so that go build reads it as a directory of the module,
@@ -62,15 +83,19 @@ func (c *converter) ldflags(b spec.Binary) string {
 	words := []string{baseLdflags}
 	for _, f := range b.Ldflags {
 		for _, w := range strings.Fields(f) {
-			w = argRef.ReplaceAllStringFunc(w, func(ref string) string {
-				return c.opt.BuildArgs[argRef.FindStringSubmatch(ref)[1]]
-			})
-			if w != "" {
+			if w = c.expandArgs(w); w != "" {
 				words = append(words, quoteWord(w))
 			}
 		}
 	}
 	return strings.Join(words, " ")
+}
+
+// expandArgs replaces each ${NAME} with the build arg NAME, empty when unset.
+func (c *converter) expandArgs(s string) string {
+	return argRef.ReplaceAllStringFunc(s, func(ref string) string {
+		return c.opt.BuildArgs[argRef.FindStringSubmatch(ref)[1]]
+	})
 }
 
 // quoteWord quotes a word the way cmd/go splits flag lists: a word holding white space or a

@@ -144,9 +144,9 @@ func TestCompileEnv(t *testing.T) {
 	}
 }
 
-// TestSpecEnv checks that the spec's env reaches both go steps, verbatim.
+// TestSpecEnv checks that the spec's env and goflags reach both go steps, verbatim.
 func TestSpecEnv(t *testing.T) {
-	_, g := convert(t, minimal+"env:\n  GOEXPERIMENT: \"\"\n  GOFLAGS: -mod=readonly\n  ODD: \"$(id); rm -rf / `id`\"\n", crossOpts(arm64))
+	_, g := convert(t, minimal+"goflags: -mod=readonly\nenv:\n  GOEXPERIMENT: \"\"\n  ODD: \"$(id); rm -rf / `id`\"\n", crossOpts(arm64))
 	want := map[string]string{"GOEXPERIMENT": "", "GOFLAGS": "-mod=readonly", "ODD": "$(id); rm -rf / `id`"}
 	for _, name := range []string{downloadName, "go build ./cmd/app linux/arm64"} {
 		if diff := cmp.Diff(pick(g.named(name).env(), "GOEXPERIMENT", "GOFLAGS", "ODD"), want); diff != "" {

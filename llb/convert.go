@@ -49,6 +49,31 @@ type converter struct {
 
 // Convert returns the graph that builds s for one target platform.
 func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
+	c, in, err := newConverter(ctx, s, opt)
+	if err != nil {
+		return nil, err
+	}
+	groups, groupOf := c.depGroups()
+	depCaches := make([]llb.State, len(groups))
+	for i, g := range groups {
+		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored)
+	}
+	outs := make([]llb.State, len(s.Binaries))
+	for i := range s.Binaries {
+		outs[i] = c.compile(i, in.src, in.modCache, depCaches[groupOf[i]])
+	}
+	return c.final(ctx, in.src, outs)
+}
+
+// inputs are the states every go command of a build reads.
+type inputs struct {
+	src      llb.State // the build context
+	modCache llb.State // the download step's module cache; empty when vendored
+	vendored llb.State // go.mod and vendor/ of a vendored module
+}
+
+// newConverter resolves the target platform and the builder, and loads the inputs.
+func newConverter(ctx context.Context, s *spec.Spec, opt Options) (*converter, *inputs, error) {
 	c := &converter{spec: s, opt: opt, build: opt.buildPlatform()}
 	switch {
 	case opt.TargetPlatform != nil:
@@ -56,47 +81,37 @@ func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	case len(s.Platforms) > 0:
 		p, err := spec.ParsePlatform(s.Platforms[0])
 		if err != nil {
-			return nil, c.errorf("platforms[0]", "%w", err)
+			return nil, nil, c.errorf("platforms[0]", "%w", err)
 		}
 		c.target = p
 	default:
 		c.target = c.build
 	}
 	if c.target.OS != "linux" {
-		return nil, c.errorf("platforms", "target platform %s: only linux images are supported", platforms.Format(c.target))
+		return nil, nil, c.errorf("platforms", "target platform %s: only linux images are supported", platforms.Format(c.target))
 	}
 	if s.CGO && c.target.Architecture != c.build.Architecture {
-		return nil, c.errorf("cgo", "cgo: true cannot cross-compile from %s to %s without a C cross toolchain: build on a %s builder or set cgo: false",
+		return nil, nil, c.errorf("cgo", "cgo: true cannot cross-compile from %s to %s without a C cross toolchain: build on a %s builder or set cgo: false",
 			platforms.Format(c.build), platforms.Format(c.target), platforms.Format(c.target))
 	}
 
 	builder, builderImg, err := opt.image(ctx, s.BuilderImage(), c.build)
 	if err != nil {
-		return nil, c.errorf(builderField(s), "builder image %s: %w", s.BuilderImage(), err)
+		return nil, nil, c.errorf(builderField(s), "builder image %s: %w", s.BuilderImage(), err)
 	}
 	c.builder = builder
 	if builderImg != nil {
 		c.env = builderImg.Config.Env
 	}
 
-	modCache, err := c.download()
-	if err != nil {
-		return nil, err
+	in := &inputs{}
+	if in.modCache, in.vendored, err = c.modules(); err != nil {
+		return nil, nil, err
 	}
-	src, err := opt.context(llb.WithCustomName("[internal] load build context"))
-	if err != nil {
-		return nil, err
+	if in.src, err = opt.context(llb.WithCustomName("[internal] load build context")); err != nil {
+		return nil, nil, err
 	}
-	groups, groupOf := c.depGroups()
-	depCaches := make([]llb.State, len(groups))
-	for i, g := range groups {
-		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), src, modCache)
-	}
-	outs := make([]llb.State, len(s.Binaries))
-	for i := range s.Binaries {
-		outs[i] = c.compile(i, src, modCache, depCaches[groupOf[i]])
-	}
-	return c.final(ctx, outs)
+	return c, in, nil
 }
 
 func builderField(s *spec.Spec) string {

@@ -2,6 +2,7 @@ package llb
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -26,9 +27,11 @@ import (
 // The go build step then reads the layer through the same GOCACHEPROG, read-only, on top of
 // the cache mount: a warm builder keeps its whole cache, a fresh one starts with the layer.
 
-// depGroup is a set of binaries whose dependencies compile alike: the same build tags.
+// depGroup is a set of binaries whose dependencies compile alike: the same tags, gcflags and
+// extra flags.
 type depGroup struct {
-	tags  []string
+	flags []string // compileFlags
+	tags  string
 	mains []string
 }
 
@@ -36,12 +39,13 @@ type depGroup struct {
 func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
 	byKey := map[string]int{}
 	for _, b := range c.spec.Binaries {
-		key := strings.Join(b.Tags, ",")
+		flags := c.compileFlags(b)
+		key := strings.Join(flags, "\x00")
 		i, ok := byKey[key]
 		if !ok {
 			i = len(groups)
 			byKey[key] = i
-			groups = append(groups, &depGroup{tags: b.Tags})
+			groups = append(groups, &depGroup{flags: flags, tags: strings.Join(c.tags(b), ",")})
 		}
 		groups[i].mains = append(groups[i].mains, mainPackage(b.Main))
 		ofBinary = append(ofBinary, i)
@@ -50,30 +54,43 @@ func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
 }
 
 // depCache returns the dependency cache layer of one group, for the target platform.
-func (c *converter) depCache(g *depGroup, field string, src, modCache llb.State) llb.State {
+func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored llb.State) llb.State {
 	env := c.offlineEnv()
 	what := strings.Join(g.mains, " ")
 	target := platforms.Format(c.target)
-	tags := strings.Join(g.tags, ",")
 
-	list := c.offlineGoRun(env, append([]string{helperBin, "deps", "-o", depsDir, "-tags", tags}, g.mains...),
+	listArgs := []string{helperBin, "deps", "-o", depsDir, "-tags", g.tags}
+	if c.spec.Vendor {
+		listArgs = append(listArgs, "-vendor")
+	}
+	list := c.offlineGoRun(env, append(listArgs, g.mains...),
 		c.moduleDir(), modCache,
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
 	list.AddMount(srcDir, src, llb.Readonly)
 	imports := list.AddMount(depsDir, llb.Scratch())
 
-	// -mod=mod with the checksum database off: the generated go.mod has no go.sum, and the
-	// go command writes one from the module cache, which the download step verified.
-	args := []string{helperBin, "warm", "-copy", depsDir, "--", "go", "build", "-mod=mod", "-trimpath"}
-	if tags != "" {
-		args = append(args, "-tags", tags)
+	// A module's own go.mod: -mod=mod with the checksum database off, since the generated
+	// go.mod has no go.sum and the go command writes one from the module cache, which the
+	// download step verified. A vendored module: the package compiles inside a copy of the
+	// main module's go.mod and vendor directory, as -mod=vendor needs.
+	args := []string{helperBin, "warm"}
+	if c.spec.Vendor {
+		args = append(args, "-copy", vendorDir)
 	}
+	args = append(args, "-copy", depsDir, "--", "go", "build")
+	if !c.spec.Vendor {
+		args = append(args, "-mod=mod")
+	}
+	args = append(args, "-trimpath")
 	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-out", depCacheDir))
 	compileEnv = setEnv(compileEnv, "GOSUMDB", "off")
 	compileEnv = setEnv(compileEnv, "GOWORK", "off")
-	compile := c.offlineGoRun(compileEnv, append(args, "./goimagedeps"), depsDir, modCache,
+	compile := c.offlineGoRun(compileEnv, append(append(args, g.flags...), "./goimagedeps"), depsDir, modCache,
 		llb.WithCustomNamef("compile the dependencies of %s %s", what, target), c.location(field))
 	compile.AddMount(depsDir, imports, llb.Readonly)
+	if c.spec.Vendor {
+		compile.AddMount(vendorDir, vendored, llb.Readonly, llb.SourcePath(path.Join("/", c.spec.Dir)))
+	}
 	return compile.AddMount(depCacheDir, llb.Scratch())
 }
 

@@ -26,9 +26,9 @@ binaries:
     main: ./cmd/worker
     ldflags: ["-X main.version=${VERSION}", "-X main.commit=${COMMIT}"]
   - main: ./cmd/migrate
+goflags: -mod=readonly
 env:
   GOEXPERIMENT: ""
-  GOFLAGS: -mod=readonly
   GODEBUG: http2client=0
   ALPHA: a
   OMEGA: z
@@ -144,13 +144,13 @@ func TestDeterminismOrder(t *testing.T) {
 	_, g := convert(t, determinismSpec, crossOpts(arm64))
 	var got []string
 	for _, kv := range g.named("go build ./cmd/api linux/arm64").exec().Meta.Env {
-		for _, k := range []string{"ALPHA=", "GODEBUG=", "GOEXPERIMENT=", "GOFLAGS=", "MIDDLE=", "OMEGA="} {
+		for _, k := range []string{"ALPHA=", "GODEBUG=", "GOEXPERIMENT=", "MIDDLE=", "OMEGA="} {
 			if len(kv) >= len(k) && kv[:len(k)] == k {
 				got = append(got, kv)
 			}
 		}
 	}
-	want := []string{"ALPHA=a", "GODEBUG=http2client=0", "GOEXPERIMENT=", "GOFLAGS=-mod=readonly", "MIDDLE=m", "OMEGA=z"}
+	want := []string{"ALPHA=a", "GODEBUG=http2client=0", "GOEXPERIMENT=", "MIDDLE=m", "OMEGA=z"}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("spec env order (-got +want):\n%s", diff)
 	}

@@ -7,8 +7,28 @@ import (
 )
 
 // moduleFiles are the files that decide which modules a build needs. They reach the download
-// step through their own local source, so editing a .go file never invalidates it.
-var moduleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum"}
+// step through their own local source, so editing a .go file never invalidates it. The go.mod
+// and go.sum of nested directories are the other modules of a go.work workspace.
+var moduleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum", "**/go.mod", "**/go.sum"}
+
+// modules returns where the build's modules come from: the download step's module cache, or
+// for a vendored module an empty module cache and the module's go.mod and vendor directory.
+func (c *converter) modules() (modCache, vendored llb.State, err error) {
+	if !c.spec.Vendor {
+		modCache, err = c.download()
+		return modCache, llb.Scratch(), err
+	}
+	var include []string
+	for _, f := range []string{"go.mod", "go.sum", "vendor"} {
+		include = append(include, path.Join(c.spec.Dir, f))
+	}
+	vendored, err = c.opt.context(
+		llb.IncludePatterns(include),
+		llb.SharedKeyHint("goimage-vendor"),
+		llb.WithCustomName("[internal] load go.mod and vendor"),
+	)
+	return llb.Scratch(), vendored, err
+}
 
 // download runs `go mod download` on go.mod and go.sum alone. Its result is the module cache
 // as a layer of its own: content-addressed, so `--cache-to` exports it and a fresh builder
@@ -30,14 +50,12 @@ func (c *converter) download() (llb.State, error) {
 	if err != nil {
 		return llb.State{}, err
 	}
-	env := c.goEnv()
-	if c.spec.GoProxy != "" {
-		env = setEnv(env, "GOPROXY", c.spec.GoProxy)
+	env := c.downloadEnv()
+	opts := c.privateOpts()
+	if c.spec.Private.Netrc != "" {
+		env = setEnv(env, "NETRC", netrcPath)
 	}
-	if c.spec.GoPrivate != "" {
-		env = setEnv(env, "GOPRIVATE", c.spec.GoPrivate)
-	}
-	run := c.builder.Run(append(envOpts(env),
+	run := c.builder.Run(append(append(envOpts(env), opts...),
 		llb.Args([]string{helperBin, "download", "-cache", modProxyDir}),
 		llb.Dir(c.moduleDir()),
 		llb.WithCustomName("go mod download"),
@@ -48,6 +66,28 @@ func (c *converter) download() (llb.State, error) {
 	run.AddMount(modProxyDir, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("modcache"), llb.CacheMountShared))
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	return run.AddMount(goModCache, llb.Scratch()), nil
+}
+
+// Where the netrc secret is mounted: the go command reads $NETRC, git (through curl) reads
+// the home directory's .netrc.
+const (
+	netrcPath     = "/run/secrets/goimage-netrc"
+	rootNetrcPath = "/root/.netrc"
+)
+
+// privateOpts mount the spec's credentials into the download step alone: a secret mount or
+// an SSH socket is never part of a layer or of the step's cache key.
+func (c *converter) privateOpts() []llb.RunOption {
+	var opts []llb.RunOption
+	if id := c.spec.Private.Netrc; id != "" {
+		for _, target := range []string{netrcPath, rootNetrcPath} {
+			opts = append(opts, llb.AddSecret(target, llb.SecretID(id), llb.SecretFileOpt(0, 0, 0o400)))
+		}
+	}
+	if c.spec.Private.SSH {
+		opts = append(opts, llb.AddSSHSocket())
+	}
+	return opts
 }
 
 func modField(dir string) string {

@@ -56,42 +56,42 @@ func TestDownloadStep(t *testing.T) {
 		{
 			desc:        "defaults",
 			goimagefile: minimal,
-			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum"},
+			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum", "**/go.mod", "**/go.sum"},
 			wantCwd:     "/src",
 			wantEnv:     baseEnv,
 		},
 		{
 			desc:        "module in a subdirectory",
 			goimagefile: "version: 1\ndir: sub\nmain: ./cmd/app\n",
-			wantInclude: []string{"sub/go.mod", "sub/go.sum", "sub/go.work", "sub/go.work.sum"},
+			wantInclude: []string{"sub/go.mod", "sub/go.sum", "sub/go.work", "sub/go.work.sum", "sub/**/go.mod", "sub/**/go.sum"},
 			wantCwd:     "/src/sub",
 			wantEnv:     baseEnv,
 		},
 		{
 			desc:        "nested subdirectory with a trailing slash",
 			goimagefile: "version: 1\ndir: services/api/\nmain: ./cmd/app\n",
-			wantInclude: []string{"services/api/go.mod", "services/api/go.sum", "services/api/go.work", "services/api/go.work.sum"},
+			wantInclude: []string{"services/api/go.mod", "services/api/go.sum", "services/api/go.work", "services/api/go.work.sum", "services/api/**/go.mod", "services/api/**/go.sum"},
 			wantCwd:     "/src/services/api",
 			wantEnv:     baseEnv,
 		},
 		{
 			desc:        "goproxy and goprivate",
 			goimagefile: minimal + "goproxy: https://proxy.example.com,direct\ngoprivate: example.com/*,corp.io\n",
-			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum"},
+			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum", "**/go.mod", "**/go.sum"},
 			wantCwd:     "/src",
 			wantEnv:     with("GOPROXY", "https://proxy.example.com,direct", "GOPRIVATE", "example.com/*,corp.io"),
 		},
 		{
 			desc:        "goproxy only",
 			goimagefile: minimal + "goproxy: off\n",
-			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum"},
+			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum", "**/go.mod", "**/go.sum"},
 			wantCwd:     "/src",
 			wantEnv:     with("GOPROXY", "off"),
 		},
 		{
 			desc:        "cgo on a native build",
 			goimagefile: minimal + "cgo: true\n",
-			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum"},
+			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum", "**/go.mod", "**/go.sum"},
 			wantCwd:     "/src",
 			wantEnv:     with("CGO_ENABLED", "1"),
 		},
@@ -222,7 +222,7 @@ func TestDownloadCustomContext(t *testing.T) {
 	if name != "main" {
 		t.Errorf("module files come from local %q, want the Options.Context one", name)
 	}
-	if diff := cmp.Diff(include, []string{"mod/go.mod", "mod/go.sum", "mod/go.work", "mod/go.work.sum"}); diff != "" {
+	if diff := cmp.Diff(include, []string{"mod/go.mod", "mod/go.sum", "mod/go.work", "mod/go.work.sum", "mod/**/go.mod", "mod/**/go.sum"}); diff != "" {
 		t.Errorf("include patterns (-got +want):\n%s", diff)
 	}
 }

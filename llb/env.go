@@ -19,7 +19,34 @@ func (c *converter) goEnv() []string {
 	if c.spec.CGO {
 		cgo = "1"
 	}
-	return setEnv(env, "CGO_ENABLED", cgo)
+	env = setEnv(env, "CGO_ENABLED", cgo)
+	if flags := c.goFlags(); flags != "" {
+		env = setEnv(env, "GOFLAGS", flags)
+	}
+	return env
+}
+
+// goFlags is GOFLAGS: the spec's, with -mod=vendor for a vendored module.
+func (c *converter) goFlags() string {
+	flags := strings.Fields(c.spec.GoFlags)
+	if c.spec.Vendor {
+		flags = append(flags, "-mod=vendor")
+	}
+	return strings.Join(flags, " ")
+}
+
+// downloadEnv is goEnv with the spec's module download settings.
+func (c *converter) downloadEnv() []string {
+	env := c.goEnv()
+	for _, kv := range [][2]string{
+		{"GOPROXY", c.spec.GoProxy}, {"GOPRIVATE", c.spec.GoPrivate},
+		{"GONOSUMDB", c.spec.GoNoSumDB}, {"GOINSECURE", c.spec.GoInsecure},
+	} {
+		if kv[1] != "" {
+			env = setEnv(env, kv[0], kv[1])
+		}
+	}
+	return env
 }
 
 // offlineEnv is goEnv for the target platform with the module proxy off: modules come only

@@ -22,6 +22,7 @@ const (
 	depsDir     = "/goimage/deps"
 	depCacheDir = "/goimage/depcache"
 	modProxyDir = "/goimage/modproxy"
+	vendorDir   = "/goimage/vendor"
 )
 
 // helperGoMod asks for nothing newer than the go list flags the helper uses.

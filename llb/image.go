@@ -2,7 +2,9 @@ package llb
 
 import (
 	"context"
+	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 
@@ -34,7 +36,7 @@ func BaseImage(base string) string {
 
 // final copies the binaries onto the base, root-owned and not writable by the user the image
 // runs as, with the epoch as their time, and derives the image configuration.
-func (c *converter) final(ctx context.Context, outs []llb.State) (*Result, error) {
+func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) (*Result, error) {
 	base := llb.Scratch().Platform(c.target)
 	var baseImg *dockerspec.DockerOCIImage
 	if ref := BaseImage(c.spec.Base); ref != "" {
@@ -57,8 +59,33 @@ func (c *converter) final(ctx context.Context, outs []llb.State) (*Result, error
 		}
 	}
 	st := base.File(copies, llb.WithCustomNamef("copy %s into the image", binaryNames(c.spec)), c.location("binaries"))
+	st = c.extraFiles(st, src)
 	img := c.imageConfig(baseImg)
 	return &Result{State: st, Image: img, BaseImage: baseImg}, nil
+}
+
+// caBundle is where Debian (the golang image) and distroless keep the CA certificates, and
+// where Go's crypto/x509 looks first.
+const caBundle = "/etc/ssl/certs/ca-certificates.crt"
+
+// extraFiles copies the spec's files from the build context and the builder's CA bundle,
+// root-owned with the epoch as their time: the image's user can read them, not change them.
+func (c *converter) extraFiles(st, src llb.State) llb.State {
+	epoch := c.opt.epoch()
+	root := &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
+	info := func() *llb.CopyInfo {
+		return &llb.CopyInfo{ChownOpt: root, CreatedTime: &epoch, CreateDestPath: true, CopyDirContentsOnly: true}
+	}
+	if c.spec.CACerts {
+		st = st.File(llb.Copy(c.builder, caBundle, caBundle, info()),
+			llb.WithCustomName("copy the builder's CA certificates into the image"), c.location("cacerts"))
+	}
+	for i, f := range c.spec.Files {
+		from := path.Join("/", f.Src)
+		st = st.File(llb.Copy(src, from, path.Clean(f.Dst), info()),
+			llb.WithCustomNamef("copy %s into the image at %s", f.Src, f.Dst), c.location(fmt.Sprintf("files[%d]", i)))
+	}
+	return st
 }
 
 func binaryNames(s *spec.Spec) string {
@@ -115,6 +142,18 @@ func (c *converter) imageConfig(base *dockerspec.DockerOCIImage) *dockerspec.Doc
 			cfg.Labels = map[string]string{}
 		}
 		maps.Copy(cfg.Labels, im.Labels)
+	}
+	if len(im.Volumes) > 0 {
+		cfg.Volumes = maps.Clone(cfg.Volumes)
+		if cfg.Volumes == nil {
+			cfg.Volumes = map[string]struct{}{}
+		}
+		for _, v := range im.Volumes {
+			cfg.Volumes[v] = struct{}{}
+		}
+	}
+	if im.StopSignal != "" {
+		cfg.StopSignal = im.StopSignal
 	}
 	if len(im.Expose) > 0 {
 		cfg.ExposedPorts = maps.Clone(cfg.ExposedPorts)

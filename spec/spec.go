@@ -1,5 +1,11 @@
 package spec
 
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
 // Defaults applied by Parse where the Goimagefile is silent.
 const (
 	DefaultGo   = "1.26"
@@ -36,6 +42,24 @@ type Spec struct {
 	// GoProxy and GoPrivate set GOPROXY and GOPRIVATE for the module download.
 	GoProxy   string `yaml:"goproxy"`
 	GoPrivate string `yaml:"goprivate"`
+	// GoNoSumDB and GoInsecure set GONOSUMDB and GOINSECURE for the module download.
+	GoNoSumDB  string `yaml:"gonosumdb"`
+	GoInsecure string `yaml:"goinsecure"`
+	// GoFlags sets GOFLAGS for every go command.
+	GoFlags string `yaml:"goflags"`
+	// Vendor builds from the module's vendor directory (-mod=vendor): no download step.
+	Vendor bool `yaml:"vendor"`
+	// Private gives the module download the credentials private modules need.
+	Private Private `yaml:"private"`
+	// Files are extra files and directories of the build context copied into the image.
+	Files []File `yaml:"files"`
+	// TZData embeds the time zone database in every binary (the timetzdata build tag),
+	// for bases without /usr/share/zoneinfo.
+	TZData bool `yaml:"tzdata"`
+	// CACerts copies the builder's CA certificate bundle into the image, for scratch.
+	CACerts bool `yaml:"cacerts"`
+	// Test configures the test target, `go test` of the module in the graph.
+	Test Test `yaml:"test"`
 	// Base is the final stage: scratch, distroless (static, nonroot) or an image reference.
 	Base string `yaml:"base"`
 	// Image is the image configuration.
@@ -57,6 +81,35 @@ type Binary struct {
 	Tags []string `yaml:"tags"`
 	// Ldflags are extra linker flags; ${NAME} expands to the build arg NAME.
 	Ldflags []string `yaml:"ldflags"`
+	// Gcflags are compiler flags, passed as -gcflags.
+	Gcflags []string `yaml:"gcflags"`
+	// Flags are extra go build flags, such as -race or -buildmode=pie.
+	Flags []string `yaml:"flags"`
+}
+
+// Private holds the credentials of the module download, never in a layer or a cache key.
+type Private struct {
+	// Netrc is the id of a BuildKit secret holding a .netrc file (`--secret id=ID,src=FILE`):
+	// credentials for module proxies and git over HTTPS.
+	Netrc string `yaml:"netrc"`
+	// SSH forwards the build's default SSH agent (`--ssh default`) for git over SSH.
+	SSH bool `yaml:"ssh"`
+}
+
+// File is a file or directory of the build context copied into the image.
+type File struct {
+	// Src is the path in the build context.
+	Src string `yaml:"src"`
+	// Dst is the absolute path in the image.
+	Dst string `yaml:"dst"`
+}
+
+// Test is the test target: `--target test` runs go test and fails the build on a failure.
+type Test struct {
+	// Packages are the packages tested; empty means ./..., the whole module.
+	Packages []string `yaml:"packages"`
+	// Flags are extra go test flags, such as -run or -short.
+	Flags []string `yaml:"flags"`
 }
 
 // Image is the configuration of the final image.
@@ -68,6 +121,8 @@ type Image struct {
 	Env        map[string]string `yaml:"env"`
 	Labels     map[string]string `yaml:"labels"`
 	Expose     []string          `yaml:"expose"`
+	Volumes    []string          `yaml:"volumes"`
+	StopSignal string            `yaml:"stopsignal"`
 }
 
 // BuilderImage is the image the go commands run in.
@@ -88,4 +143,39 @@ func (s *Spec) Pos(path string) Pos {
 		path = parentPath(path)
 	}
 	return Pos{}
+}
+
+// Targets are the names --target accepts: each binary's, then the test target's.
+func (s *Spec) Targets() []string {
+	names := make([]string, 0, len(s.Binaries)+1)
+	for _, b := range s.Binaries {
+		names = append(names, b.Name)
+	}
+	return append(names, TestTarget)
+}
+
+// Select returns the spec of an image holding only the named binary, as `--target NAME`
+// asks. Its entrypoint is that binary unless the file sets one; positions follow the
+// binary, so errors still point at its lines.
+func (s *Spec) Select(name string) (*Spec, error) {
+	i := slices.IndexFunc(s.Binaries, func(b Binary) bool { return b.Name == name })
+	if i < 0 {
+		return nil, fmt.Errorf("target %q: not a binary of this Goimagefile; targets are %s", name, strings.Join(s.Targets(), ", "))
+	}
+	out := *s
+	out.Binaries = []Binary{s.Binaries[i]}
+	if !s.hasField("image.entrypoint") {
+		out.Image.Entrypoint = []string{"/" + name}
+	}
+	out.positions = map[string]Pos{}
+	from := fmt.Sprintf("binaries[%d]", i)
+	for p, pos := range s.positions {
+		switch {
+		case p == from || strings.HasPrefix(p, from+"."):
+			out.positions["binaries[0]"+strings.TrimPrefix(p, from)] = pos
+		case !strings.HasPrefix(p, "binaries["):
+			out.positions[p] = pos
+		}
+	}
+	return &out, nil
 }

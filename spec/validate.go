@@ -23,11 +23,24 @@ var (
 	portRe      = regexp.MustCompile(`^(\d{1,5})(/(tcp|udp|sctp))?$`)
 	argRefRe    = regexp.MustCompile(`\$\{([^}]*)\}`)
 	argNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	secretIDRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	signalRe    = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]{1,2})$`)
+	packageRe   = regexp.MustCompile(`^\.(/[A-Za-z0-9._~+-]+)*(/\.\.\.)?$`)
 )
+
+// TestTarget is the --target name of the test target; no binary may take it.
+const TestTarget = "test"
+
+// goimageFlags are the go build flags goimage sets itself; each has a field of its own.
+var goimageFlags = map[string]string{
+	"o": "", "C": "", "trimpath": "", "buildvcs": "",
+	"ldflags": ": use ldflags", "gcflags": ": use gcflags", "tags": ": use tags",
+	"modfile": "",
+}
 
 // reservedEnv are variables goimage sets itself; the spec has fields for the ones a user
 // may choose (cgo, goproxy, goprivate) and the target platform decides the rest.
-var reservedEnv = []string{"GOOS", "GOARCH", "GOARM", "CGO_ENABLED", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE"}
+var reservedEnv = []string{"GOOS", "GOARCH", "GOARM", "CGO_ENABLED", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GOINSECURE", "GOFLAGS"}
 
 // reservedNames are top-level directories of base images that a binary at /NAME would hide.
 var reservedNames = []string{"bin", "boot", "dev", "etc", "home", "lib", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr", "var"}
@@ -101,6 +114,8 @@ func (s *Spec) validate() Errors {
 			v.add(p+".name", "%q is not a file name: use letters, digits, '.', '_' and '-'", b.Name)
 		case slices.Contains(reservedNames, b.Name):
 			v.add(p+".name", "%q would hide /%s of the base image: choose another name", b.Name, b.Name)
+		case b.Name == TestTarget:
+			v.add(p+".name", "%q is the name of the test target (--target test): choose another name", b.Name)
 		case names[b.Name]:
 			v.add(p+".name", "%q is used by another binary", b.Name)
 		}
@@ -113,10 +128,25 @@ func (s *Spec) validate() Errors {
 		for j, f := range b.Ldflags {
 			v.argRefs(fmt.Sprintf("%s.ldflags[%d]", p, j), f)
 		}
+		for j, f := range b.Gcflags {
+			v.argRefs(fmt.Sprintf("%s.gcflags[%d]", p, j), f)
+		}
+		v.goFlags(p+".flags", b.Flags)
 	}
 	v.envKeys("env", s.Env, true)
 	v.noSpace("goproxy", s.GoProxy)
 	v.noSpace("goprivate", s.GoPrivate)
+	v.noSpace("gonosumdb", s.GoNoSumDB)
+	v.noSpace("goinsecure", s.GoInsecure)
+	v.goFlags("goflags", strings.Fields(s.GoFlags))
+	if id := s.Private.Netrc; id != "" && !secretIDRe.MatchString(id) {
+		v.add("private.netrc", "%q is not a secret id: use letters, digits, '.', '_' and '-'", id)
+	}
+	if s.Vendor && (s.Private.Netrc != "" || s.Private.SSH) {
+		v.add("private", "a vendored module downloads nothing: private credentials are never used")
+	}
+	v.validateFiles()
+	v.validateTest()
 	if s.Base != BaseScratch && s.Base != BaseDistroless {
 		v.imageRef("base", s.Base)
 	}
@@ -141,11 +171,67 @@ func (v *validator) validateImage() {
 		v.add("image.workdir", "want an absolute path, got %q", img.Workdir)
 	}
 	v.envKeys("image.env", img.Env, false)
+	for i, vol := range img.Volumes {
+		if !path.IsAbs(vol) {
+			v.add(fmt.Sprintf("image.volumes[%d]", i), "want an absolute path, got %q", vol)
+		}
+	}
+	if img.StopSignal != "" && !signalRe.MatchString(img.StopSignal) {
+		v.add("image.stopsignal", "want a signal such as SIGTERM or 15, got %q", img.StopSignal)
+	}
 	for i, p := range img.Expose {
 		if !validPort(p) {
 			v.add(fmt.Sprintf("image.expose[%d]", i), "want a port such as 8080 or 8080/udp, got %q", p)
 		}
 	}
+}
+
+// goFlags checks extra go command flags: each one word starting with '-', and none that
+// goimage sets itself.
+func (v *validator) goFlags(field string, flags []string) {
+	for i, f := range flags {
+		p := fmt.Sprintf("%s[%d]", field, i)
+		if field == "goflags" {
+			p = field
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		switch hint, ok := goimageFlags[name]; {
+		case !strings.HasPrefix(f, "-") || strings.ContainsAny(f, " \t\r\n"):
+			v.add(p, "want one flag such as -race or -buildmode=pie, got %q", f)
+		case ok:
+			v.add(p, "goimage sets -%s itself%s", name, hint)
+		case strings.TrimLeft(f, "-") == "mod=vendor":
+			v.add(p, "use `vendor: true`, which also drops the download step")
+		}
+	}
+}
+
+func (v *validator) validateFiles() {
+	for i, f := range v.s.Files {
+		p := fmt.Sprintf("files[%d]", i)
+		if f.Src == "" {
+			v.add(p+".src", "required: a path in the build context")
+		} else {
+			v.relPath(p+".src", f.Src)
+		}
+		switch {
+		case f.Dst == "":
+			v.add(p+".dst", "required: an absolute path in the image")
+		case !path.IsAbs(f.Dst) || strings.ContainsAny(f.Dst, "\x00\n\r"):
+			v.add(p+".dst", "want an absolute path in the image, got %q", f.Dst)
+		case path.Clean(f.Dst) == "/":
+			v.add(p+".dst", "would replace the image's root: name a directory such as /data")
+		}
+	}
+}
+
+func (v *validator) validateTest() {
+	for i, pkg := range v.s.Test.Packages {
+		if !packageRe.MatchString(pkg) {
+			v.add(fmt.Sprintf("test.packages[%d]", i), "want a package pattern of the module such as ./... or ./pkg/x, got %q", pkg)
+		}
+	}
+	v.goFlags("test.flags", v.s.Test.Flags)
 }
 
 // ParsePlatform parses a target platform; goimage cross-compiles for Linux only.
@@ -209,7 +295,7 @@ func reservedHint(k string) string {
 	switch k {
 	case "CGO_ENABLED":
 		return ": use `cgo: true`"
-	case "GOPROXY", "GOPRIVATE":
+	case "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GOINSECURE", "GOFLAGS":
 		return ": use `" + strings.ToLower(k) + ":`"
 	case "GOOS", "GOARCH", "GOARM":
 		return ": use platforms or --platform"

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/goimage/goimage/internal/bench"
 )
@@ -68,7 +70,11 @@ func run(runs int, variants, scenarios []string, sources, work string, dirs []st
 		Registry: "127.0.0.1:5000", Mirror: "localhost:5000",
 		Work: filepath.Join(work, "runs"), Progress: os.Stderr,
 	}
-	r := bench.Run(context.Background(), projects, opt)
+	// An interrupt stops the build under way and still runs the cleanup: the fresh daemons
+	// and the scratch directory go, the workbench is left as it was.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	r := bench.Run(ctx, projects, opt)
 	r.Write(os.Stdout, opt)
 	if len(r.Failures) > 0 {
 		return fmt.Errorf("%d variant(s) failed", len(r.Failures))

@@ -43,11 +43,12 @@ func deps(args []string) error {
 	fl := flag.NewFlagSet("deps", flag.ContinueOnError)
 	out := fl.String("o", "", "output directory")
 	tags := fl.String("tags", "", "build tags, as go build -tags")
+	vendor := fl.Bool("vendor", false, "write no go.mod: the package compiles inside the vendored main module")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" || fl.NArg() == 0 {
-		return errors.New("usage: goimage-helper deps -o DIR [-tags T] PKG...")
+		return errors.New("usage: goimage-helper deps -o DIR [-tags T] [-vendor] PKG...")
 	}
 	// -e: a package that does not compile is for the go build step to report, at its line.
 	cmd := exec.Command("go", append([]string{"list", "-e", "-deps", "-tags", *tags,
@@ -64,8 +65,10 @@ func deps(args []string) error {
 	if err := os.MkdirAll(filepath.Join(*out, "goimagedeps"), 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(*out, "go.mod"), []byte(depsGoMod(pkgs)), 0o644); err != nil {
-		return err
+	if !*vendor {
+		if err := os.WriteFile(filepath.Join(*out, "go.mod"), []byte(depsGoMod(pkgs)), 0o644); err != nil {
+			return err
+		}
 	}
 	return os.WriteFile(filepath.Join(*out, "goimagedeps", "deps.go"), []byte(depsSource(pkgs)), 0o644)
 }

@@ -3,11 +3,12 @@
 // builds it in the graph (a layer keyed on the source alone), so it uses only the standard
 // library.
 //
-//	goimage-helper deps -o DIR [-tags T] PKG...
+//	goimage-helper deps -o DIR [-tags T] [-vendor] PKG...
 //	    writes DIR/go.mod, DIR/go.sum and DIR/goimagedeps/deps.go: a package that imports
 //	    every package from outside the main module that the main module's packages in the
 //	    build of PKG import. Its bytes change only when imports or module versions change, so
-//	    a step that compiles it stays cached across source edits.
+//	    a step that compiles it stays cached across source edits. With -vendor, no go.mod:
+//	    the package is compiled inside a copy of the main module with its vendor directory.
 //	goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR]
 //	    a GOCACHEPROG: the go command's build cache kept in DIR (the layout of GOCACHE), also
 //	    reading the read-only caches -ro, and copying every entry it serves or stores into
@@ -16,8 +17,9 @@
 //	    runs `go mod download` into $GOMODCACHE with the persistent directory DIR as the
 //	    first module proxy, and keeps there what it fetched: only modules DIR lacks come
 //	    from the network.
-//	goimage-helper warm -- CMD ARG...
-//	    runs CMD and succeeds even when CMD fails: warming a cache is an optimisation, and
+//	goimage-helper warm [-copy DIR]... -- CMD ARG...
+//	    runs CMD, in a writable merged copy of the -copy directories if any, and succeeds
+//	    even when CMD fails: warming a cache is an optimisation, and
 //	    the build step after it reports any real error at the right place.
 package main
 

@@ -9,29 +9,35 @@ import (
 	"path/filepath"
 )
 
-// warm runs a command that fills a cache, in a writable copy of a directory when -copy names
-// one. Its failure is reported but does not fail the step: the build step that follows
+// warm runs a command that fills a cache, in a writable copy of the directories -copy names
+// (merged in order) when there are any. Its failure is reported but does not fail the step: the build step that follows
 // compiles whatever the cache lacks, and reports a real error at the Goimagefile line of the
 // binary.
 func warm(args []string) error {
 	fl := flag.NewFlagSet("warm", flag.ContinueOnError)
-	from := fl.String("copy", "", "run in a writable copy of this directory")
+	var from []string
+	fl.Func("copy", "run in a writable copy of this directory (repeated: merged in order)", func(dir string) error {
+		from = append(from, dir)
+		return nil
+	})
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if fl.NArg() == 0 {
-		return errors.New("usage: goimage-helper warm [-copy DIR] -- CMD ARG...")
+		return errors.New("usage: goimage-helper warm [-copy DIR]... -- CMD ARG...")
 	}
 	cmd := exec.Command(fl.Arg(0), fl.Args()[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if *from != "" {
+	if len(from) > 0 {
 		dir, err := os.MkdirTemp("", "goimage-warm-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		if err := copyTree(*from, dir); err != nil {
-			return fmt.Errorf("copy %s: %w", *from, err)
+		for _, f := range from {
+			if err := copyTree(f, dir); err != nil {
+				return fmt.Errorf("copy %s: %w", f, err)
+			}
 		}
 		cmd.Dir = dir
 	}

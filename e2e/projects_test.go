@@ -1,0 +1,150 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/solver/errdefs"
+)
+
+// project copies testdata/projects/NAME, a stand-in for a real project's shape, to a
+// temporary directory.
+func project(t *testing.T, name string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join(repoRoot(t), "testdata", "projects", name))); err != nil {
+		t.Fatalf("copy project %s: %v", name, err)
+	}
+	return dst
+}
+
+// TestProjectShapes builds each stand-in project shape, checks its image and runs it.
+func TestProjectShapes(t *testing.T) {
+	c := daemon(t)
+	for _, tc := range []struct {
+		desc, name string
+		attrs      map[string]string
+		binaries   []string // the image's files at the root, the first the entrypoint
+		want       string
+		noStep     string // a step the build must not have
+	}{
+		{
+			desc: "two binaries, flags, version data, files, time zones and CA certificates on scratch", name: "service",
+			attrs:    map[string]string{"build-arg:VERSION": "1.2.3", "vcs:revision": "abc123", "build-arg:SOURCE_DATE_EPOCH": "1700000000"},
+			binaries: []string{"api", "tool", "etc"},
+			want:     "bonjour, api; version=1.2.3 revision=abc123 date=2023-11-14T22:13:20Z zone=CET ca=true",
+		},
+		{
+			desc: "--target picks one binary, which becomes the entrypoint", name: "service",
+			attrs:    map[string]string{"target": "tool"},
+			binaries: []string{"tool", "etc"},
+			want:     "tool built with the tool tag",
+		},
+		{
+			desc: "a vendored module builds without a download step", name: "vendored",
+			binaries: []string{"app"},
+			want:     "vendored: clear is better than clever",
+			noStep:   "go mod download",
+		},
+		{
+			desc: "a go.work workspace", name: "workspace",
+			binaries: []string{"app"},
+			want:     "workspace: lib from the workspace",
+		},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			ref := imageRef(t, tc.name)
+			_, vs, err := solve(t, c, project(t, tc.name), tc.attrs, client.ExportEntry{
+				Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
+			})
+			if err != nil {
+				t.Fatalf("build: %v\n%s", err, vs.output())
+			}
+			if tc.noStep != "" {
+				vs.mu.Lock()
+				_, ok := vs.byName[tc.noStep]
+				vs.mu.Unlock()
+				if ok {
+					t.Errorf("the build has a %q step", tc.noStep)
+				}
+			}
+			imgs := pulledImages(t, ref)
+			if len(imgs) != 1 {
+				t.Fatalf("%d images, want 1", len(imgs))
+			}
+			img := imgs[0]
+			if diff := cmp.Diff(img.Config.Config.Entrypoint, []string{"/" + tc.binaries[0]}); diff != "" {
+				t.Errorf("entrypoint (-got +want):\n%s", diff)
+			}
+			var root []string
+			for _, l := range img.Layers {
+				for name := range l {
+					if top, _, _ := strings.Cut(name, "/"); !slices.Contains(root, top) {
+						root = append(root, top)
+					}
+				}
+			}
+			if diff := cmp.Diff(slices.Sorted(slices.Values(root)), slices.Sorted(slices.Values(tc.binaries))); diff != "" {
+				t.Errorf("the image's root (-got +want):\n%s", diff)
+			}
+			if out := runImage(t, c, ref); !strings.Contains(out, tc.want) {
+				t.Errorf("running the image printed %q, want %q", out, tc.want)
+			}
+			if tc.name == "service" {
+				cfg := img.Config.Config
+				if _, ok := cfg.Volumes["/data"]; !ok || cfg.StopSignal != "SIGINT" || cfg.User != "65532:65532" {
+					t.Errorf("volumes %v, stop signal %q, user %q; want /data, SIGINT, 65532:65532", cfg.Volumes, cfg.StopSignal, cfg.User)
+				}
+				if f, ok := img.file("etc/api/api.conf"); !ok || f.UID != 0 || f.Mode&0o022 != 0 {
+					t.Errorf("/etc/api/api.conf: present %v, uid %d, mode %o; want root-owned, not group or world writable", ok, f.UID, f.Mode)
+				}
+			}
+		})
+	}
+}
+
+// TestTestTarget runs the test target: passing tests let the build succeed, a failing test
+// fails it with go test's output and the Goimagefile's test line.
+func TestTestTarget(t *testing.T) {
+	c := daemon(t)
+	dir := project(t, "service")
+	appendEdit(t, filepath.Join(dir, "internal", "greet", "greet.go")) // never a cache hit
+	_, vs, err := solve(t, c, dir, map[string]string{"target": "test"})
+	if err != nil {
+		t.Fatalf("passing tests: %v\n%s", err, vs.output())
+	}
+	if out := vs.output(); !strings.Contains(out, "ok  \texample.com/service/internal/greet") {
+		t.Errorf("go test output lacks the package's ok line:\n%s", out)
+	}
+
+	write(t, filepath.Join(dir, "internal", "greet", "fail_test.go"),
+		"package greet\n\nimport \"testing\"\n\nfunc TestFails(t *testing.T) { t.Fatal(\"this test fails on purpose\") }\n")
+	_, vs, err = solve(t, c, dir, map[string]string{"target": "test"})
+	if err == nil {
+		t.Fatalf("a failing test did not fail the build:\n%s", vs.output())
+	}
+	if out := vs.output(); !strings.Contains(out, "this test fails on purpose") {
+		t.Errorf("the build output lacks the failing test's message:\n%s", out)
+	}
+	// The test field's value starts at line 28, "packages:".
+	if !hasSourceLine(err, 28) {
+		t.Errorf("the error does not point at the Goimagefile's test field (line 28): %v", err)
+	}
+}
+
+// hasSourceLine reports whether err carries a Goimagefile source range starting at line.
+func hasSourceLine(err error, line int32) bool {
+	for _, s := range errdefs.Sources(err) {
+		for _, r := range s.Ranges {
+			if r.Start.Line == line {
+				return true
+			}
+		}
+	}
+	return false
+}

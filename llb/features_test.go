@@ -1,0 +1,209 @@
+package llb
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// TestCompileFlags checks that gcflags, extra flags and tzdata reach the go build step and
+// the dependency compile step alike, so the dependency cache matches what the build needs.
+func TestCompileFlags(t *testing.T) {
+	goimagefile := `version: 1
+tzdata: true
+binaries:
+  - name: app
+    main: ./cmd/app
+    gcflags: ["all=-N -l", "-d=${DEBUG}"]
+    flags: [-race, -buildmode=pie]
+  - name: plain
+    main: ./cmd/plain
+`
+	opt := crossOpts(amd64)
+	opt.BuildArgs = map[string]string{"DEBUG": "ssa/check/on"}
+	_, g := convert(t, goimagefile, opt)
+	wantFlags := []string{"-tags", "timetzdata", "-gcflags", "all=-N -l", "-gcflags", "-d=ssa/check/on", "-race", "-buildmode=pie"}
+	build := g.named("go build ./cmd/app linux/amd64").exec().Meta.Args
+	if !containsRun(build, wantFlags) {
+		t.Errorf("go build args %q lack %q in order", build, wantFlags)
+	}
+	deps := g.named("compile the dependencies of ./cmd/app linux/amd64").exec().Meta.Args
+	if !containsRun(deps, wantFlags) {
+		t.Errorf("dependency compile args %q lack %q in order", deps, wantFlags)
+	}
+	// The other binary compiles differently: a dependency cache of its own, with tzdata only.
+	plain := g.named("compile the dependencies of ./cmd/plain linux/amd64").exec().Meta.Args
+	if !containsRun(plain, []string{"-tags", "timetzdata", "./goimagedeps"}) || slices.Contains(plain, "-race") {
+		t.Errorf("plain's dependency compile args = %q", plain)
+	}
+}
+
+// containsRun reports whether want appears in args as consecutive elements.
+func containsRun(args, want []string) bool {
+	for i := range args {
+		if i+len(want) <= len(args) && slices.Equal(args[i:i+len(want)], want) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestModuleSettings checks where GOFLAGS, GONOSUMDB and GOINSECURE go: GOFLAGS to every go
+// command of the user's build, the module download settings to the download step only.
+func TestModuleSettings(t *testing.T) {
+	_, g := convert(t, minimal+"goflags: -mod=readonly -p=2\ngonosumdb: corp.example.com\ngoinsecure: insecure.example.com\n", crossOpts(amd64))
+	dl := g.named(downloadName).env()
+	want := map[string]string{"GOFLAGS": "-mod=readonly -p=2", "GONOSUMDB": "corp.example.com", "GOINSECURE": "insecure.example.com"}
+	if diff := cmp.Diff(pick(dl, "GOFLAGS", "GONOSUMDB", "GOINSECURE"), want); diff != "" {
+		t.Errorf("download env (-got +want):\n%s", diff)
+	}
+	build := g.named("go build ./cmd/app linux/amd64").env()
+	if diff := cmp.Diff(pick(build, "GOFLAGS", "GONOSUMDB", "GOINSECURE"), map[string]string{"GOFLAGS": "-mod=readonly -p=2"}); diff != "" {
+		t.Errorf("go build env (-got +want):\n%s", diff)
+	}
+}
+
+// TestVendor checks a vendored module's graph: no download step, -mod=vendor everywhere, and
+// the dependency compile keyed on go.mod and vendor/ alone.
+func TestVendor(t *testing.T) {
+	_, g := convert(t, "version: 1\ndir: svc\nvendor: true\nmain: ./cmd/app\n", crossOpts(amd64))
+	if names := g.names(); slices.Contains(names, downloadName) {
+		t.Errorf("a vendored build has a download step: %q", names)
+	}
+	for _, n := range g.execs() {
+		if strings.HasPrefix(n.name(), "[internal]") {
+			continue
+		}
+		if got := n.env()["GOFLAGS"]; got != "-mod=vendor" {
+			t.Errorf("%s: GOFLAGS = %q, want -mod=vendor", n.name(), got)
+		}
+		if n.exec().Network != pb.NetMode_NONE {
+			t.Errorf("%s: network %v, want none", n.name(), n.exec().Network)
+		}
+	}
+	compile := g.named("compile the dependencies of ./cmd/app linux/amd64")
+	args := compile.exec().Meta.Args
+	if !containsRun(args, []string{"warm", "-copy", vendorDir, "-copy", depsDir, "--", "go", "build", "-trimpath", "./goimagedeps"}) {
+		t.Errorf("dependency compile args = %q", args)
+	}
+	m := compile.mount(vendorDir)
+	if !m.Readonly || m.Selector != "/svc" {
+		t.Errorf("%s mount: readonly %v selector %q, want read-only /svc", vendorDir, m.Readonly, m.Selector)
+	}
+	local, _ := compile.mountSource(vendorDir)
+	_, include := localInfo(t, local.source())
+	if diff := cmp.Diff(include, []string{"svc/go.mod", "svc/go.sum", "svc/vendor"}); diff != "" {
+		t.Errorf("vendor include patterns (-got +want):\n%s", diff)
+	}
+	list := g.named("list the dependencies of ./cmd/app linux/amd64").exec().Meta.Args
+	if !slices.Contains(list, "-vendor") {
+		t.Errorf("list args %q lack -vendor", list)
+	}
+}
+
+// TestPrivateModules checks that the netrc secret and the SSH socket reach the download step
+// and no other, as secret and SSH mounts (never files of a layer).
+func TestPrivateModules(t *testing.T) {
+	_, g := convert(t, minimal+"goprivate: corp.example.com\nprivate:\n  netrc: corp-netrc\n  ssh: true\n", crossOpts(amd64))
+	for _, n := range g.execs() {
+		var secrets, ssh []string
+		for _, m := range n.exec().Mounts {
+			switch m.MountType {
+			case pb.MountType_SECRET:
+				secrets = append(secrets, m.Dest+"="+m.SecretOpt.GetID())
+			case pb.MountType_SSH:
+				ssh = append(ssh, m.Dest)
+			}
+		}
+		if n.name() != downloadName {
+			if len(secrets)+len(ssh) > 0 {
+				t.Errorf("%s mounts credentials: %q %q", n.name(), secrets, ssh)
+			}
+			continue
+		}
+		if diff := cmp.Diff(secrets, []string{netrcPath + "=corp-netrc", rootNetrcPath + "=corp-netrc"}); diff != "" {
+			t.Errorf("download secrets (-got +want):\n%s", diff)
+		}
+		if len(ssh) != 1 {
+			t.Errorf("download SSH mounts = %q, want one", ssh)
+		}
+		env := n.env()
+		if env["NETRC"] != netrcPath || env["SSH_AUTH_SOCK"] == "" || env["GOPRIVATE"] != "corp.example.com" {
+			t.Errorf("download env NETRC=%q SSH_AUTH_SOCK=%q GOPRIVATE=%q", env["NETRC"], env["SSH_AUTH_SOCK"], env["GOPRIVATE"])
+		}
+	}
+}
+
+// TestExtraFiles checks the files and CA certificates copied into the image and the image
+// configuration's volumes and stop signal.
+func TestExtraFiles(t *testing.T) {
+	res, g := convert(t, minimal+`base: scratch
+cacerts: true
+files:
+  - src: web/static
+    dst: /srv/static/
+  - src: config.yaml
+    dst: /etc/app/config.yaml
+image:
+  volumes: [/data]
+  stopsignal: SIGINT
+`, crossOpts(amd64))
+	type copied struct{ Src, Dest string }
+	var got []copied
+	for _, n := range g.all() {
+		f := n.op.GetFile()
+		if f == nil {
+			continue
+		}
+		for _, a := range f.Actions {
+			if cp := a.GetCopy(); cp != nil && cp.Src != "/app" {
+				got = append(got, copied{cp.Src, cp.Dest})
+				if cp.Owner.GetUser().GetByID() != 0 || !cp.DirCopyContents {
+					t.Errorf("copy %s: owner %v, directory contents %v; want root and the contents", cp.Src, cp.Owner, cp.DirCopyContents)
+				}
+			}
+		}
+	}
+	want := []copied{{caBundle, caBundle}, {"/web/static", "/srv/static"}, {"/config.yaml", "/etc/app/config.yaml"}}
+	slices.SortFunc(got, func(a, b copied) int { return strings.Compare(a.Src, b.Src) })
+	slices.SortFunc(want, func(a, b copied) int { return strings.Compare(a.Src, b.Src) })
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("copies (-got +want):\n%s", diff)
+	}
+	cfg := res.Image.Config
+	if _, ok := cfg.Volumes["/data"]; !ok || len(cfg.Volumes) != 1 || cfg.StopSignal != "SIGINT" {
+		t.Errorf("volumes %v stop signal %q, want /data and SIGINT", cfg.Volumes, cfg.StopSignal)
+	}
+}
+
+// TestTestTarget checks the test target's step: go test of the spec's packages on the build
+// platform, offline, with the module and build caches.
+func TestTestTarget(t *testing.T) {
+	s := parse(t, minimal+"test:\n  packages: [./pkg/...]\n  flags: [-short, -count=1]\n")
+	st, err := ConvertTest(context.Background(), s, crossOpts(arm64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := load(t, st)
+	n := g.named("go test ./pkg/... linux/amd64")
+	if diff := cmp.Diff(n.exec().Meta.Args, []string{"go", "test", "-trimpath", "-short", "-count=1", "./pkg/..."}); diff != "" {
+		t.Errorf("args (-got +want):\n%s", diff)
+	}
+	if n.exec().Network != pb.NetMode_NONE {
+		t.Errorf("network %v, want none", n.exec().Network)
+	}
+	env := n.env()
+	if env["GOARCH"] != "amd64" || env["GOPROXY"] != "off" {
+		t.Errorf("GOARCH=%q GOPROXY=%q, want amd64 (tests run where they build) and off", env["GOARCH"], env["GOPROXY"])
+	}
+	if m := n.mount(goCache); m.MountType != pb.MountType_CACHE {
+		t.Errorf("%s is not the build cache mount", goCache)
+	}
+	if src, _ := n.mountSource(goModCache); src == nil || src.name() != downloadName {
+		t.Errorf("the module cache is not the download step's")
+	}
+}
