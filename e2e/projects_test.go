@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,4 +149,44 @@ func hasSourceLine(err error, line int32) bool {
 		}
 	}
 	return false
+}
+
+// TestCGO builds the cgo shape with the builder's gcc onto the distroless base with glibc,
+// runs it, and checks that a cross build is refused at the cgo line.
+func TestCGO(t *testing.T) {
+	c := daemon(t)
+	dir := project(t, "cgo")
+	ref := imageRef(t, "cgo")
+	_, vs, err := solve(t, c, dir, nil, client.ExportEntry{
+		Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
+	})
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, vs.output())
+	}
+	imgs := pulledImages(t, ref)
+	if len(imgs) != 1 {
+		t.Fatalf("%d images, want 1", len(imgs))
+	}
+	bin, ok := imgs[0].file("app")
+	if !ok {
+		t.Fatal("the image has no /app")
+	}
+	f, err := elf.NewFile(bytes.NewReader(bin.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(f.Progs, func(p *elf.Prog) bool { return p.Type == elf.PT_INTERP }) {
+		t.Errorf("/app is static: a cgo binary links against glibc")
+	}
+	if out := runImage(t, c, ref); !strings.Contains(out, "cgo: 2+3=5, strlen=7") {
+		t.Errorf("running the image printed %q", out)
+	}
+
+	_, vs, err = solve(t, c, dir, map[string]string{"platform": "linux/arm64"})
+	if err == nil {
+		t.Fatalf("a cgo cross build succeeded:\n%s", vs.output())
+	}
+	if !strings.Contains(err.Error(), "cannot cross-compile") || !hasSourceLine(err, 5) {
+		t.Errorf("the cross build's error = %v; want the cgo refusal at line 5", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -256,15 +257,20 @@ func TestBuilderConfigDoesNotLeak(t *testing.T) {
 
 // TestBaseImage checks the reference each base names.
 func TestBaseImage(t *testing.T) {
-	tests := []struct{ desc, base, want string }{
+	tests := []struct {
+		desc, base string
+		cgo        bool
+		want       string
+	}{
 		{desc: "scratch", base: "scratch", want: ""},
 		{desc: "distroless", base: "distroless", want: "gcr.io/distroless/static-debian12:nonroot"},
+		{desc: "distroless with cgo has a C library", base: "distroless", cgo: true, want: "gcr.io/distroless/base-debian12:nonroot"},
 		{desc: "reference", base: "alpine:3", want: "alpine:3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			if got := BaseImage(tc.base); got != tc.want {
-				t.Errorf("BaseImage(%q) = %q, want %q", tc.base, got, tc.want)
+			if got := BaseImage(&spec.Spec{Base: tc.base, CGO: tc.cgo}); got != tc.want {
+				t.Errorf("BaseImage(%q, cgo %v) = %q, want %q", tc.base, tc.cgo, got, tc.want)
 			}
 		})
 	}

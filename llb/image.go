@@ -14,8 +14,12 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// DistrolessImage is the base `base: distroless` names: static (no libc), non-root.
-const DistrolessImage = "gcr.io/distroless/static-debian12:nonroot"
+// The bases `base: distroless` names, non-root: static (no C library), or with cgo the one
+// holding glibc that cgo binaries link against.
+const (
+	DistrolessImage    = "gcr.io/distroless/static-debian12:nonroot"
+	DistrolessCGOImage = "gcr.io/distroless/base-debian12:nonroot"
+)
 
 // scratchPath is the PATH of an image whose base says nothing about it.
 const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -24,14 +28,17 @@ const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 var namedUsers = map[string]string{spec.UserNonroot: "65532:65532", spec.UserRoot: "0:0"}
 
 // BaseImage is the image reference a spec's base stands for; "" for scratch.
-func BaseImage(base string) string {
-	switch base {
+func BaseImage(s *spec.Spec) string {
+	switch s.Base {
 	case spec.BaseScratch:
 		return ""
 	case spec.BaseDistroless:
+		if s.CGO {
+			return DistrolessCGOImage
+		}
 		return DistrolessImage
 	}
-	return base
+	return s.Base
 }
 
 // final copies the binaries onto the base, root-owned and not writable by the user the image
@@ -39,7 +46,7 @@ func BaseImage(base string) string {
 func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) (*Result, error) {
 	base := llb.Scratch().Platform(c.target)
 	var baseImg *dockerspec.DockerOCIImage
-	if ref := BaseImage(c.spec.Base); ref != "" {
+	if ref := BaseImage(c.spec); ref != "" {
 		var err error
 		base, baseImg, err = c.opt.image(ctx, ref, c.target)
 		if err != nil {

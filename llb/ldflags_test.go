@@ -271,7 +271,7 @@ func TestNoShellAnywhere(t *testing.T) {
 			BuildPlatform: amd64, TargetPlatform: &armv7,
 			BuildArgs: map[string]string{"VERSION": "; sh -c 'id'", "COMMIT": "$(id)"},
 		}},
-		{desc: "cgo native", goimagefile: minimal + "cgo: true\nbase: scratch\n", opt: Options{BuildPlatform: amd64}},
+		{desc: "cgo native", goimagefile: minimal + "cgo: true\n", opt: Options{BuildPlatform: amd64}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -145,6 +145,9 @@ func (s *Spec) validate() Errors {
 	if s.Vendor && (s.Private.Netrc != "" || s.Private.SSH) {
 		v.add("private", "a vendored module downloads nothing: private credentials are never used")
 	}
+	if s.CGO && s.Base == BaseScratch && !linksStatically(s) {
+		v.add("cgo", "a cgo binary links against the C library, which scratch lacks: use base: distroless (it then has glibc) or link statically (ldflags: [-linkmode=external, -extldflags=-static])")
+	}
 	v.validateFiles()
 	v.validateTest()
 	if s.Base != BaseScratch && s.Base != BaseDistroless {
@@ -184,6 +187,16 @@ func (v *validator) validateImage() {
 			v.add(fmt.Sprintf("image.expose[%d]", i), "want a port such as 8080 or 8080/udp, got %q", p)
 		}
 	}
+}
+
+// linksStatically reports whether every binary asks the external linker for a static binary.
+func linksStatically(s *Spec) bool {
+	for _, b := range s.Binaries {
+		if !slices.ContainsFunc(b.Ldflags, func(f string) bool { return strings.Contains(f, "-static") }) {
+			return false
+		}
+	}
+	return true
 }
 
 // goFlags checks extra go command flags: each one word starting with '-', and none that

@@ -53,7 +53,7 @@ func dockerfile(variant string, s *spec.Spec) string {
 		fmt.Fprintf(&b, "RUN %scd %s && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build %s%s-o /out/%s ./%s\n",
 			cacheBuild, path.Join("/src", s.Dir), flags, tags, bin.Name, path.Clean(bin.Main))
 	}
-	if ref := goimagellb.BaseImage(s.Base); ref != "" {
+	if ref := goimagellb.BaseImage(s); ref != "" {
 		fmt.Fprintf(&b, "\nFROM %s\n", ref)
 	} else {
 		b.WriteString("\nFROM scratch\n")
