@@ -54,6 +54,11 @@ func TestProjectShapes(t *testing.T) {
 			noStep:   "go mod download",
 		},
 		{
+			desc: "code generation with a go.mod tool directive", name: "generate",
+			binaries: []string{"app"},
+			want:     "generated: Red Green Blue",
+		},
+		{
 			desc: "a go.work workspace", name: "workspace",
 			binaries: []string{"app"},
 			want:     "workspace: lib from the workspace",
@@ -107,6 +112,32 @@ func TestProjectShapes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGenerateKeyedOnInputs checks that an edit outside a generate step's inputs keeps the
+// step cached, and an edit inside them runs it again.
+func TestGenerateKeyedOnInputs(t *testing.T) {
+	c := daemon(t)
+	dir := project(t, "generate")
+	const step = "generate: go tool stringer -type=Color ./color"
+	if _, vs, err := solve(t, c, dir, nil); err != nil {
+		t.Fatalf("build: %v\n%s", err, vs.output())
+	}
+	appendEdit(t, filepath.Join(dir, "main.go"))
+	_, vs, err := solve(t, c, dir, nil)
+	if err != nil {
+		t.Fatalf("build after an edit of main.go: %v\n%s", err, vs.output())
+	}
+	if !vs.reused(t, step) {
+		t.Errorf("an edit of main.go re-ran %q", step)
+	}
+	appendEdit(t, filepath.Join(dir, "color", "color.go"))
+	if _, vs, err = solve(t, c, dir, nil); err != nil {
+		t.Fatalf("build after an edit of color.go: %v\n%s", err, vs.output())
+	}
+	if vs.reused(t, step) {
+		t.Errorf("an edit of its input color/color.go left %q cached", step)
 	}
 }
 

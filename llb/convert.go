@@ -111,6 +111,9 @@ func newConverter(ctx context.Context, s *spec.Spec, opt Options) (*converter, *
 	if in.src, err = opt.context(llb.WithCustomName("[internal] load build context")); err != nil {
 		return nil, nil, err
 	}
+	if in.src, err = c.generate(in.src, in.modCache); err != nil {
+		return nil, nil, err
+	}
 	return c, in, nil
 }
 

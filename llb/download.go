@@ -9,7 +9,10 @@ import (
 // moduleFiles are the files that decide which modules a build needs. They reach the download
 // step through their own local source, so editing a .go file never invalidates it. The go.mod
 // and go.sum of nested directories are the other modules of a go.work workspace.
-var moduleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum", "**/go.mod", "**/go.sum"}
+var moduleFiles = append(rootModuleFiles, "**/go.mod", "**/go.sum")
+
+// rootModuleFiles are the module files of the module root itself.
+var rootModuleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum"}
 
 // modules returns where the build's modules come from: the download step's module cache, or
 // for a vendored module an empty module cache and the module's go.mod and vendor directory.

@@ -207,3 +207,51 @@ func TestTestTarget(t *testing.T) {
 		t.Errorf("the module cache is not the download step's")
 	}
 }
+
+// TestGenerate checks the generate steps: each runs offline on its inputs and the module files
+// alone, its tools come from a go install step of their own, and the build compiles the
+// source merged with what the steps wrote.
+func TestGenerate(t *testing.T) {
+	_, g := convert(t, "version: 1\ndir: svc\nmain: ./cmd/app\ngenerate:\n"+
+		"  - run: [go, tool, stringer, -type=Color, ./color]\n    inputs: [color/]\n"+
+		"  - run: [protoc-gen-go, --version]\n    inputs: [api/*.proto]\n    install: [google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6]\n",
+		crossOpts(arm64))
+	gen := g.named("generate: go tool stringer -type=Color ./color")
+	if gen.exec().Network != pb.NetMode_NONE || gen.exec().Meta.Cwd != "/src/svc" {
+		t.Errorf("network %v cwd %q, want none and /src/svc", gen.exec().Network, gen.exec().Meta.Cwd)
+	}
+	if env := gen.env(); env["GOARCH"] != "" || env["GOPROXY"] != "off" {
+		t.Errorf("GOARCH=%q GOPROXY=%q: a generator runs natively and offline", env["GOARCH"], env["GOPROXY"])
+	}
+	in, _ := gen.mountSource(srcDir)
+	_, include := localInfo(t, in.source())
+	if diff := cmp.Diff(include, []string{"svc/go.mod", "svc/go.sum", "svc/go.work", "svc/go.work.sum", "svc/color"}); diff != "" {
+		t.Errorf("inputs (-got +want):\n%s", diff)
+	}
+	if m := gen.mount(srcDir); m.Readonly || m.Output < 0 {
+		t.Errorf("/src of a generate step: readonly %v output %d, want a writable output", m.Readonly, m.Output)
+	}
+
+	install := g.named("go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6")
+	if install.exec().Network == pb.NetMode_NONE {
+		t.Errorf("go install runs without the network")
+	}
+	proto := g.named("generate: protoc-gen-go --version")
+	if tools, _ := proto.mountSource(toolsDir); tools == nil || tools.dgst != install.dgst {
+		t.Errorf("%s is not the go install step's output", toolsDir)
+	}
+	if p := proto.env()["PATH"]; !strings.HasPrefix(p, toolsDir+":") {
+		t.Errorf("PATH = %q, want %s first", p, toolsDir)
+	}
+
+	// The build compiles the merged source.
+	src, _ := g.named("go build ./cmd/app linux/arm64").mountSource(srcDir)
+	if src == nil || src.op.GetMerge() == nil || len(src.op.Inputs) != 3 {
+		t.Fatalf("the go build's source is not a merge of the context and two generated diffs: %v", src)
+	}
+	for _, in := range src.inputs()[1:] {
+		if in.op.GetDiff() == nil {
+			t.Errorf("merge input %s is not a diff", in)
+		}
+	}
+}

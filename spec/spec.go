@@ -60,6 +60,8 @@ type Spec struct {
 	CACerts bool `yaml:"cacerts"`
 	// Test configures the test target, `go test` of the module in the graph.
 	Test Test `yaml:"test"`
+	// Generate are code generation steps run before the build, in order.
+	Generate []Generate `yaml:"generate"`
 	// Base is the final stage: scratch, distroless (static, nonroot) or an image reference.
 	Base string `yaml:"base"`
 	// Image is the image configuration.
@@ -102,6 +104,20 @@ type File struct {
 	Src string `yaml:"src"`
 	// Dst is the absolute path in the image.
 	Dst string `yaml:"dst"`
+}
+
+// Generate is a code generation step: a command run in the module directory on a copy of
+// its inputs alone, with the network off; the files it adds or changes join the build's
+// source. It re-runs only when its inputs, the module files or its tools change.
+type Generate struct {
+	// Run is the command, as argv: `go tool NAME` for a go.mod tool directive, or a tool
+	// that Install provides.
+	Run []string `yaml:"run"`
+	// Inputs are the paths of the module (files, directories or patterns) the command reads
+	// and writes.
+	Inputs []string `yaml:"inputs"`
+	// Install are tools installed first with `go install PATH@VERSION`, on the PATH of Run.
+	Install []string `yaml:"install"`
 }
 
 // Test is the test target: `--target test` runs go test and fails the build on a failure.

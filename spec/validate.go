@@ -150,6 +150,7 @@ func (s *Spec) validate() Errors {
 	}
 	v.validateFiles()
 	v.validateTest()
+	v.validateGenerate()
 	if s.Base != BaseScratch && s.Base != BaseDistroless {
 		v.imageRef("base", s.Base)
 	}
@@ -234,6 +235,36 @@ func (v *validator) validateFiles() {
 			v.add(p+".dst", "want an absolute path in the image, got %q", f.Dst)
 		case path.Clean(f.Dst) == "/":
 			v.add(p+".dst", "would replace the image's root: name a directory such as /data")
+		}
+	}
+}
+
+// installRe is a `go install` argument with a version: a package path, '@' and a version.
+var installRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~/-]*@[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+
+func (v *validator) validateGenerate() {
+	for i, g := range v.s.Generate {
+		p := fmt.Sprintf("generate[%d]", i)
+		switch {
+		case len(g.Run) == 0:
+			v.add(p+".run", "required: the command, such as [go, tool, stringer, -type=Color]")
+		case g.Run[0] == "" || strings.HasPrefix(g.Run[0], "-"):
+			v.add(p+".run[0]", "want a command name, got %q", g.Run[0])
+		}
+		if len(g.Inputs) == 0 {
+			v.add(p+".inputs", "required: the module paths the command reads, such as [api/]")
+		}
+		for j, in := range g.Inputs {
+			if in == "" {
+				v.add(fmt.Sprintf("%s.inputs[%d]", p, j), "empty path")
+				continue
+			}
+			v.relPath(fmt.Sprintf("%s.inputs[%d]", p, j), in)
+		}
+		for j, pkg := range g.Install {
+			if !installRe.MatchString(pkg) || strings.Contains(pkg, "..") {
+				v.add(fmt.Sprintf("%s.install[%d]", p, j), "want PATH@VERSION, such as google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6, got %q", pkg)
+			}
 		}
 	}
 }

@@ -1,0 +1,72 @@
+package llb
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+)
+
+const toolsDir = "/goimage/tools"
+
+// generate runs the spec's generate steps and returns the build's source with what they
+// wrote on top. Each step sees a copy of its inputs and the module files alone, so it is
+// keyed on those, its command and its tools: an edit elsewhere never re-runs it. The files it
+// adds or changes are taken with a diff against its inputs and merged over the source.
+func (c *converter) generate(src, modCache llb.State) (llb.State, error) {
+	if len(c.spec.Generate) == 0 {
+		return src, nil
+	}
+	layers := []llb.State{src}
+	for i, g := range c.spec.Generate {
+		field := fmt.Sprintf("generate[%d]", i)
+		include := []string{}
+		for _, f := range rootModuleFiles {
+			include = append(include, path.Join(c.spec.Dir, f))
+		}
+		for _, in := range g.Inputs {
+			include = append(include, path.Join(c.spec.Dir, in))
+		}
+		inputs, err := c.opt.context(
+			llb.IncludePatterns(include),
+			llb.SharedKeyHint(fmt.Sprintf("goimage-generate-%d", i)),
+			llb.WithCustomNamef("[internal] load the inputs of %s", field),
+		)
+		if err != nil {
+			return llb.State{}, err
+		}
+		env := setEnv(c.goEnv(), "GOPROXY", "off")
+		if len(g.Install) > 0 {
+			p, _ := lookupEnv(env, "PATH")
+			env = setEnv(env, "PATH", toolsDir+":"+p)
+		}
+		run := c.builder.Run(append(envOpts(env),
+			llb.Args(g.Run), llb.Dir(c.moduleDir()), llb.Network(llb.NetModeNone),
+			llb.WithCustomNamef("generate: %s", strings.Join(g.Run, " ")), c.location(field+".run"),
+		)...)
+		run.AddMount(goModCache, modCache, llb.Readonly)
+		run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+		if len(g.Install) > 0 {
+			run.AddMount(toolsDir, c.installTools(g.Install, field), llb.Readonly)
+		}
+		generated := run.AddMount(srcDir, inputs)
+		layers = append(layers, llb.Diff(inputs, generated, llb.WithCustomNamef("the files %s wrote", field)))
+	}
+	return llb.Merge(layers, llb.WithCustomName("the source with the generated files")), nil
+}
+
+// installTools runs `go install PATH@VERSION` for a generate step's tools, on the build
+// platform, into a layer of their own: keyed on the versions alone.
+func (c *converter) installTools(pkgs []string, field string) llb.State {
+	env := c.downloadEnv()
+	env = setEnv(env, "GOFLAGS", "")
+	env = setEnv(env, "GOBIN", toolsDir)
+	run := c.builder.Run(append(envOpts(env),
+		llb.Args(append([]string{"go", "install"}, pkgs...)), llb.Dir("/"),
+		llb.WithCustomNamef("go install %s", strings.Join(pkgs, " ")), c.location(field+".install"),
+	)...)
+	run.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("tools-modcache"), llb.CacheMountShared))
+	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+	return run.AddMount(toolsDir, llb.Scratch())
+}
