@@ -221,3 +221,36 @@ func TestCGO(t *testing.T) {
 		t.Errorf("the cross build's error = %v; want the cgo refusal at line 5", err)
 	}
 }
+
+// TestPlainBases builds onto alpine and debian-slim, the seed 004 shape (a plain final image,
+// tzdata and TZ), and runs the binary as the non-root user there.
+func TestPlainBases(t *testing.T) {
+	c := daemon(t)
+	for _, base := range []string{"alpine:3", "debian:12-slim"} {
+		t.Run(base, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, "Goimagefile"), "# syntax=goimage/frontend:1\nversion: 1\nmain: .\ntzdata: true\nbase: "+base+"\nimage:\n  env: {TZ: Europe/Paris}\n")
+			write(t, filepath.Join(dir, "go.mod"), "module example.com/zone\n\ngo 1.26\n")
+			write(t, filepath.Join(dir, "main.go"), "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"time\"\n)\n\n"+
+				"func main() {\n\tzone := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).In(time.Local).Format(\"MST\")\n\tfmt.Printf(\"zone=%s uid=%d\\n\", zone, os.Getuid())\n}\n")
+			ref := imageRef(t, "bases")
+			_, vs, err := solve(t, c, dir, nil, client.ExportEntry{
+				Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
+			})
+			if err != nil {
+				t.Fatalf("build: %v\n%s", err, vs.output())
+			}
+			imgs := pulledImages(t, ref)
+			if len(imgs) != 1 || len(imgs[0].Layers) < 2 {
+				t.Fatalf("want one image with the base's layers under the binary's")
+			}
+			_, sh := imgs[0].file("bin/sh")
+			if _, usrSh := imgs[0].file("usr/bin/sh"); !sh && !usrSh { // Debian's /bin is /usr/bin
+				t.Errorf("the %s base's /bin/sh is missing: the binary was not put on that base", base)
+			}
+			if out := runImage(t, c, ref); !strings.Contains(out, "zone=CEST uid=65532") {
+				t.Errorf("running the image printed %q, want zone=CEST uid=65532", out)
+			}
+		})
+	}
+}

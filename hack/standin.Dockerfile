@@ -1,5 +1,6 @@
 # Stand-in base images for the workbench's registry mirror, made from what the host has
-# (see hack/dev). KIND picks the stage: golang or distroless.
+# (see hack/dev). KIND picks the stage: golang, distroless or os (a plain base such as
+# debian:12-slim).
 ARG KIND=golang
 
 FROM scratch AS golang
@@ -19,5 +20,10 @@ ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 USER ${USER}
 WORKDIR ${HOME}
+
+FROM scratch AS os
+COPY / /
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["/bin/sh"]
 
 FROM ${KIND}
