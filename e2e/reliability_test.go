@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -114,4 +116,39 @@ func TestConcurrentBuilds(t *testing.T) {
 		}
 	}
 	t.Logf("%d concurrent builds, digests %v", len(builds), digests)
+}
+
+// TestInertSpecValues feeds shell metacharacters, newlines-free flag lookalikes and quotes
+// through a build arg into ldflags and through env into the build: the binary must carry
+// them as plain text, and no command they spell may have run.
+func TestInertSpecValues(t *testing.T) {
+	c := daemon(t)
+	dir := example(t, "deps")
+	write(t, filepath.Join(dir, "Goimagefile"), "# syntax=goimage/frontend:1\nversion: 1\nbinaries:\n  - name: deps\n    main: .\n"+
+		"    ldflags: [\"-X main.version=${VERSION}\"]\nenv:\n  EVIL: \"$(touch /tmp/goimage-pwned-env); `touch /tmp/goimage-pwned-env2`\"\nbase: distroless\n")
+	version := `1.0'"; touch /tmp/goimage-pwned; echo -o=/etc/passwd $(id) --help`
+	ref := imageRef(t, "inert")
+	_, vs, err := solve(t, c, dir, map[string]string{"build-arg:VERSION": version}, client.ExportEntry{
+		Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
+	})
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, vs.output())
+	}
+	out := runImage(t, c, ref)
+	// The go command drops a double quote it cannot represent inside a quoted word.
+	want := `deps 1.0'; touch /tmp/goimage-pwned; echo -o=/etc/passwd $(id) --help: uuid`
+	if !strings.Contains(out, want) {
+		t.Errorf("running the image printed %q, want it to contain %q", out, want)
+	}
+
+	// In the test target, a test sees the env value verbatim and no file a shell would have
+	// made from it: the go test step ran the go command directly.
+	write(t, filepath.Join(dir, "inert_test.go"), "package main\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\n"+
+		"func TestInert(t *testing.T) {\n"+
+		"\tif got, want := os.Getenv(\"EVIL\"), \"$(touch /tmp/goimage-pwned-env); `touch /tmp/goimage-pwned-env2`\"; got != want {\n\t\tt.Errorf(\"EVIL = %q, want %q\", got, want)\n\t}\n"+
+		"\tfor _, f := range []string{\"/tmp/goimage-pwned-env\", \"/tmp/goimage-pwned-env2\"} {\n\t\tif _, err := os.Stat(f); err == nil {\n\t\t\tt.Errorf(\"%s exists: a spec value ran\", f)\n\t\t}\n\t}\n}\n")
+	appendEdit(t, filepath.Join(dir, "main.go")) // never a cached test result
+	if _, vs, err := solve(t, c, dir, map[string]string{"target": "test"}); err != nil {
+		t.Errorf("the test target: %v\n%s", err, vs.output())
+	}
 }

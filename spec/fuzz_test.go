@@ -1,8 +1,10 @@
 package spec
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -37,4 +39,31 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("a parsed spec fails validation: %v", errs)
 		}
 	})
+}
+
+// TestLimits checks inputs far beyond a real spec: each gets one clear error.
+func TestLimits(t *testing.T) {
+	var many strings.Builder
+	many.WriteString("version: 1\nbinaries:\n")
+	for i := range 5000 {
+		fmt.Fprintf(&many, "  - {name: b%d, main: ./cmd/b%d}\n", i, i)
+	}
+	tests := []struct {
+		desc, file, want string
+	}{
+		{desc: "thousands of binaries", file: many.String(), want: "binaries: 5000 binaries, over the limit of 256"},
+		{desc: "over the size limit", file: "version: 1\n#" + strings.Repeat("x", MaxSize), want: "over the 262144 byte limit"},
+		{desc: "deep nesting", file: "version: 1\nmain: .\nimage: {env: {A: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "}}\n", want: "image.env.A: want a string, got a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			_, err := Parse([]byte(tt.file))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Parse error = %.300v, want it to contain %q", err, tt.want)
+			}
+			if errs, ok := err.(Errors); ok && len(errs) > 3 {
+				t.Errorf("%d errors: want one clear one, not one per item", len(errs))
+			}
+		})
+	}
 }
