@@ -97,6 +97,15 @@ func (d *Daemon) wait(ctx context.Context, limit time.Duration) error {
 	}
 }
 
+// Kill kills the daemon at once (SIGKILL), as a crash would, and keeps its root: StartDaemon
+// on the same directory restarts it on that state.
+func (d *Daemon) Kill() {
+	_ = d.cmd.Process.Kill()
+	<-d.done
+	d.done <- errors.New("killed") // Stop, later, must not wait for a second exit
+	_ = exec.Command("umount", "-R", "--lazy", filepath.Join(d.dir, "root")).Run()
+}
+
 // Stop stops the daemon (SIGTERM, then SIGKILL after 20 s) and removes its directory.
 func (d *Daemon) Stop() error {
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
