@@ -102,6 +102,12 @@ func TestProjectShapes(t *testing.T) {
 			if out := runImage(t, c, ref); !strings.Contains(out, tc.want) {
 				t.Errorf("running the image printed %q, want %q", out, tc.want)
 			}
+			if rev := tc.attrs["vcs:revision"]; rev != "" {
+				labels := img.Config.Config.Labels
+				if labels["org.opencontainers.image.revision"] != rev || labels["org.opencontainers.image.created"] != "2023-11-14T22:13:20Z" {
+					t.Errorf("labels %v, want the revision %s and the creation time of SOURCE_DATE_EPOCH", labels, rev)
+				}
+			}
 			if tc.name == "service" {
 				cfg := img.Config.Config
 				if _, ok := cfg.Volumes["/data"]; !ok || cfg.StopSignal != "SIGINT" || cfg.User != "65532:65532" {

@@ -67,6 +67,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		Epoch:            epoch,
 		SourceMap:        src.SourceMap,
 		CacheIDNamespace: bc.CacheIDNamespace,
+		Labels:           ociLabels(c.BuildOpts().Opts, epoch),
 		Images:           &images{bc: bc, c: c},
 		Context: func(opts ...llb.LocalOption) (llb.State, error) {
 			st, err := bc.MainContext(ctx, opts...)
@@ -140,6 +141,23 @@ func buildArgs(args, opts map[string]string, epoch *time.Time) map[string]string
 	}
 	maps.Copy(out, args)
 	return out
+}
+
+// ociLabels are the OCI annotations the build knows: the VCS source and revision buildx sends
+// for a git context (vcs:source, vcs:revision), and the creation time when SOURCE_DATE_EPOCH
+// fixes it.
+func ociLabels(opts map[string]string, epoch *time.Time) map[string]string {
+	labels := map[string]string{}
+	if v := opts["vcs:source"]; v != "" {
+		labels["org.opencontainers.image.source"] = v
+	}
+	if v := opts["vcs:revision"]; v != "" {
+		labels["org.opencontainers.image.revision"] = v
+	}
+	if epoch != nil {
+		labels["org.opencontainers.image.created"] = epoch.Format(time.RFC3339)
+	}
+	return labels
 }
 
 // sourceDateEpoch reads the SOURCE_DATE_EPOCH build arg; unset, the converter uses the Unix

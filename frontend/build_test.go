@@ -39,3 +39,19 @@ func TestBuildArgs(t *testing.T) {
 		})
 	}
 }
+
+func TestOCILabels(t *testing.T) {
+	epoch := time.Unix(1700000000, 0).UTC()
+	got := ociLabels(map[string]string{"vcs:source": "https://example.com/app.git", "vcs:revision": "abc123"}, &epoch)
+	want := map[string]string{
+		"org.opencontainers.image.source":   "https://example.com/app.git",
+		"org.opencontainers.image.revision": "abc123",
+		"org.opencontainers.image.created":  "2023-11-14T22:13:20Z",
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("labels (-got +want):\n%s", diff)
+	}
+	if got := ociLabels(nil, nil); len(got) != 0 {
+		t.Errorf("labels without VCS data or epoch = %v, want none", got)
+	}
+}

@@ -255,3 +255,14 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildLabels checks that the build's labels join the image's, under the spec's own.
+func TestBuildLabels(t *testing.T) {
+	opt := crossOpts(amd64)
+	opt.Labels = map[string]string{"org.opencontainers.image.revision": "abc123", "org.opencontainers.image.source": "https://example.com/app.git"}
+	res, _ := convert(t, minimal+"image:\n  labels: {org.opencontainers.image.source: https://example.com/mirror.git}\n", opt)
+	want := map[string]string{"org.opencontainers.image.revision": "abc123", "org.opencontainers.image.source": "https://example.com/mirror.git"}
+	if diff := cmp.Diff(res.Image.Config.Labels, want); diff != "" {
+		t.Errorf("labels (-got +want):\n%s", diff)
+	}
+}

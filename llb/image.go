@@ -143,11 +143,12 @@ func (c *converter) imageConfig(base *dockerspec.DockerOCIImage) *dockerspec.Doc
 	case cfg.WorkingDir == "":
 		cfg.WorkingDir = "/"
 	}
-	if len(im.Labels) > 0 {
+	if len(im.Labels)+len(c.opt.Labels) > 0 {
 		cfg.Labels = maps.Clone(cfg.Labels)
 		if cfg.Labels == nil {
 			cfg.Labels = map[string]string{}
 		}
+		maps.Copy(cfg.Labels, c.opt.Labels)
 		maps.Copy(cfg.Labels, im.Labels)
 	}
 	if len(im.Volumes) > 0 {
