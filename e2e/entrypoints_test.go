@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEntryPoints builds one example by every way a user reaches the frontend and checks that
@@ -57,5 +60,24 @@ func TestEntryPoints(t *testing.T) {
 				t.Errorf("running the image printed %q, want %q", out, want)
 			}
 		})
+	}
+}
+
+// TestBake runs `docker buildx bake` on the repository's docker-bake.hcl: every example (multi
+// for both of its platforms) and the stand-in projects' test targets.
+func TestBake(t *testing.T) {
+	daemon(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker", "buildx", "bake", "--progress=plain")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker buildx bake: %v\n%s", err, out)
+	}
+	for _, want := range []string{"[example-hello]", "[example-deps]", "[example-multi linux/arm64]", "[test-service] go test ./...", "[test-generate] generate: go tool stringer"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the bake output lacks %q:\n%s", want, out)
+		}
 	}
 }

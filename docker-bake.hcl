@@ -1,0 +1,40 @@
+# docker buildx bake: the frontend image, the examples and the stand-in projects' tests, on
+# any builder (the workbench's: eval "$(hack/dev env)"; docker buildx bake).
+
+# Where the frontend image goes with `docker buildx bake frontend --push`.
+variable "FRONTEND_IMAGE" {
+  default = "localhost:5000/goimage/frontend:bake"
+}
+
+group "default" {
+  targets = ["examples", "tests"]
+}
+
+# The frontend image, for both platforms: its Dockerfile cross-compiles on the build platform.
+target "frontend" {
+  context    = "."
+  dockerfile = "Dockerfile"
+  platforms  = ["linux/amd64", "linux/arm64"]
+  tags       = [FRONTEND_IMAGE]
+}
+
+# Every example, built from its Goimagefile through the `# syntax=` line.
+target "examples" {
+  name       = "example-${ex}"
+  matrix     = { ex = ["hello", "deps", "multi"] }
+  context    = "examples/${ex}"
+  dockerfile = "Goimagefile"
+  args       = { VERSION = "bake" }
+  # multi's Goimagefile names its platforms; the others build for the builder's.
+  platforms = ex == "multi" ? ["linux/amd64", "linux/arm64"] : null
+}
+
+# The test target of the stand-in projects: go test in the graph, failing the bake on a
+# failing test.
+target "tests" {
+  name       = "test-${project}"
+  matrix     = { project = ["service", "vendored", "generate"] }
+  context    = "testdata/projects/${project}"
+  dockerfile = "Goimagefile"
+  target     = "test"
+}
