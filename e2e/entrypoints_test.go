@@ -2,11 +2,15 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goimage/goimage/dockerfile"
+	"github.com/goimage/goimage/spec"
 )
 
 // TestEntryPoints builds one example by every way a user reaches the frontend and checks that
@@ -80,4 +84,43 @@ func TestBake(t *testing.T) {
 			t.Errorf("the bake output lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestDockerfileEquivalent builds what `goimage dockerfile` writes with BuildKit's Dockerfile
+// frontend and runs it: the image must print what goimage's own image prints.
+func TestDockerfileEquivalent(t *testing.T) {
+	c := daemon(t)
+	for _, tc := range []struct {
+		name, dir string
+		args      []string
+		want      string
+	}{
+		{name: "deps", dir: example(t, "deps"), args: []string{"--opt", "build-arg:VERSION=1.2.3"},
+			want: "deps 1.2.3: uuid 09554384-0143-56b0-af5c-55f865b81170, uid 65532"},
+		{name: "service", dir: project(t, "service"), args: []string{"--opt", "build-arg:VERSION=2.0"},
+			want: "bonjour, api; version=2.0 revision= date= zone=CET ca=true"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := spec.Parse(mustRead(t, filepath.Join(tc.dir, "Goimagefile")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, filepath.Join(tc.dir, "Dockerfile"), dockerfile.Write(s))
+			ref := imageRef(t, "dockerfile-"+tc.name)
+			mustCommand(t, "buildctl", append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+				"--local", "context=" + tc.dir, "--local", "dockerfile=" + tc.dir, "--output", pushOutput(ref)}, tc.args...)...)
+			if out := runImage(t, c, ref); !strings.Contains(out, tc.want) {
+				t.Errorf("the Dockerfile's image printed %q, want %q", out, tc.want)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, file string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

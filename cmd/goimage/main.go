@@ -1,6 +1,7 @@
 // Command goimage is goimage's command line: it works on Goimagefiles without a daemon.
 //
 //	goimage llb [FILE]          print the LLB definition the frontend would solve (host platform)
+//	goimage dockerfile [FILE]   print the nearest equivalent Dockerfile
 //	goimage run IMAGE [ARGS]    run an image's entrypoint on the BuildKit daemon
 package main
 
@@ -8,6 +9,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+
+	"github.com/goimage/goimage/dockerfile"
+	"github.com/goimage/goimage/spec"
 )
 
 const usage = `usage: goimage COMMAND [ARGS]
@@ -15,6 +19,8 @@ const usage = `usage: goimage COMMAND [ARGS]
 commands:
   llb [FILE]    print the marshalled LLB definition for FILE (default ./Goimagefile),
                 for the host platform; pipe it to 'buildctl debug dump-llb' to read it
+  dockerfile [FILE]
+                print the nearest equivalent Dockerfile, for people who must leave
   run IMAGE [ARGS]
                 run IMAGE's entrypoint (with ARGS, else its cmd) as an exec on the
                 BuildKit daemon at $BUILDKIT_HOST and print its output
@@ -29,6 +35,11 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "llb":
 		err = runLLB(context.Background(), os.Stdout, args)
+	case "dockerfile":
+		var s *spec.Spec
+		if s, _, err = readSpec("dockerfile", args); err == nil {
+			_, err = fmt.Fprint(os.Stdout, dockerfile.Write(s))
+		}
 	case "run":
 		err = runRun(context.Background(), os.Stdout, os.Stderr, args)
 	case "help", "-h", "--help":
