@@ -130,15 +130,24 @@ type Test struct {
 
 // Image is the configuration of the final image.
 type Image struct {
-	Entrypoint []string          `yaml:"entrypoint"`
-	Cmd        []string          `yaml:"cmd"`
-	User       string            `yaml:"user"`
-	Workdir    string            `yaml:"workdir"`
-	Env        map[string]string `yaml:"env"`
-	Labels     map[string]string `yaml:"labels"`
-	Expose     []string          `yaml:"expose"`
-	Volumes    []string          `yaml:"volumes"`
-	StopSignal string            `yaml:"stopsignal"`
+	// Entrypoint is the command the image runs; default: the first binary.
+	Entrypoint []string `yaml:"entrypoint"`
+	// Cmd are the entrypoint's default arguments.
+	Cmd []string `yaml:"cmd"`
+	// User is nonroot (65532, the default), root, a uid or uid:gid, or a name the base knows.
+	User string `yaml:"user"`
+	// Workdir is the working directory; default /.
+	Workdir string `yaml:"workdir"`
+	// Env is the runtime environment, over the base's.
+	Env map[string]string `yaml:"env"`
+	// Labels are image labels, over the base's and the build's OCI labels.
+	Labels map[string]string `yaml:"labels"`
+	// Expose are ports, such as 8080 or 53/udp.
+	Expose []string `yaml:"expose"`
+	// Volumes are absolute paths declared as volumes.
+	Volumes []string `yaml:"volumes"`
+	// StopSignal is the signal that stops a container, such as SIGTERM.
+	StopSignal string `yaml:"stopsignal"`
 }
 
 // BuilderImage is the image the go commands run in.
