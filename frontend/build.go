@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -40,6 +41,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(s, src.SourceMap), nil },
 		Outline:     func(context.Context) (*outline.Outline, error) { return outlineOf(s, src.SourceMap), nil },
+		Lint:        func(context.Context) (*lint.LintResults, error) { return lintResults(s, src.SourceMap), nil },
 	}); err != nil || ok {
 		return res, err
 	}

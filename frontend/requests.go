@@ -5,6 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/goimage/goimage/check"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+
 	goimagellb "github.com/goimage/goimage/llb"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
@@ -75,4 +79,15 @@ func location(s *spec.Spec, field string) *pb.Location {
 		return nil
 	}
 	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{goimagellb.Range(p)}}
+}
+
+// lintResults answers `--call check`: the check package's warnings at their Goimagefile lines.
+func lintResults(s *spec.Spec, sm *llb.SourceMap) *lint.LintResults {
+	res := &lint.LintResults{}
+	src := res.AddSource(sm)
+	for _, w := range check.Run(s, nil) {
+		at := parser.Position{Line: w.Pos.Line, Character: max(w.Pos.Column-1, 0)}
+		res.AddWarning(w.Rule, w.Description, w.URL(), w.Message, src, []parser.Range{{Start: at, End: at}})
+	}
+	return res
 }

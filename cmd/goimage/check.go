@@ -1,0 +1,32 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/goimage/goimage/check"
+)
+
+// errWarnings makes `goimage check` exit non-zero when a rule is broken, as --call check does.
+var errWarnings = errors.New("the Goimagefile breaks rules (see above)")
+
+// runCheck lints a Goimagefile offline, with the module directory beside it for the rules
+// that read files.
+func runCheck(w io.Writer, args []string) error {
+	s, file, err := readSpec("check", args)
+	if err != nil {
+		return err
+	}
+	module := os.DirFS(filepath.Join(filepath.Dir(file), s.Dir))
+	ws := check.Run(s, module)
+	for _, warn := range ws {
+		fmt.Fprintf(w, "%s:%s: %s: %s (%s)\n", file, warn.Pos, warn.Rule, warn.Message, warn.URL())
+	}
+	if len(ws) > 0 {
+		return errWarnings
+	}
+	return nil
+}
