@@ -1,6 +1,7 @@
 // Command goimage is goimage's command line: it works on Goimagefiles without a daemon.
 //
 //	goimage llb [FILE]          print the LLB definition the frontend would solve (host platform)
+//	goimage init [DIR]          write a Goimagefile for the module in DIR
 //	goimage check [FILE]        lint a Goimagefile, as --call check does
 //	goimage dockerfile [FILE]   print the nearest equivalent Dockerfile
 //	goimage run IMAGE [ARGS]    run an image's entrypoint on the BuildKit daemon
@@ -20,6 +21,7 @@ const usage = `usage: goimage COMMAND [ARGS]
 commands:
   llb [FILE]    print the marshalled LLB definition for FILE (default ./Goimagefile),
                 for the host platform; pipe it to 'buildctl debug dump-llb' to read it
+  init [DIR]    write DIR/Goimagefile (default .) building every main package of the module
   check [FILE]  lint FILE offline, the rules of --call check (exit status 1 on a warning)
   dockerfile [FILE]
                 print the nearest equivalent Dockerfile, for people who must leave
@@ -37,6 +39,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "llb":
 		err = runLLB(context.Background(), os.Stdout, args)
+	case "init":
+		err = runInit(os.Stdout, args)
 	case "check":
 		err = runCheck(os.Stdout, args)
 	case "dockerfile":
