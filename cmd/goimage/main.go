@@ -19,8 +19,10 @@ import (
 const usage = `usage: goimage COMMAND [ARGS]
 
 commands:
-  llb [FILE]    print the marshalled LLB definition for FILE (default ./Goimagefile),
-                for the host platform; pipe it to 'buildctl debug dump-llb' to read it
+  llb [--format raw|json|dot] [FILE]
+                print the LLB definition for FILE (default ./Goimagefile), for the host
+                platform: raw for 'buildctl debug dump-llb', json (one object per op), or dot
+                (Graphviz)
   init [DIR]    write DIR/Goimagefile (default .) building every main package of the module
   check [FILE]  lint FILE offline, the rules of --call check (exit status 1 on a warning)
   dockerfile [FILE]
