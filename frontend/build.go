@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -13,9 +14,11 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
+	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
+	"github.com/moby/buildkit/solver/result"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -79,6 +82,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return *st, nil
 		},
 	}
+	opt.SBOM = bc.SBOM != nil && !test
+	var sboms sync.Map // platform -> client.Reference of the SBOM
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		o := opt
 		if platform != nil {
@@ -100,12 +105,55 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		if res.SBOM != nil {
+			sbom, err := solveState(ctx, c, *res.SBOM)
+			if err != nil {
+				return nil, fmt.Errorf("SBOM: %w", err)
+			}
+			sboms.Store(platforms.Format(platforms.Normalize(res.Image.Platform)), sbom)
+		}
 		return &dockerui.BuildResult{Reference: ref, Image: res.Image, BaseImage: res.BaseImage, Epoch: epoch}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if opt.SBOM {
+		// An SBOM from the frontend stands in for BuildKit's scanner, which would guess
+		// from the image what the binaries' build information says exactly.
+		if err := rb.EachPlatform(ctx, func(_ context.Context, id string, p ocispecs.Platform) error {
+			ref, ok := sboms.Load(platforms.Format(platforms.Normalize(p)))
+			if !ok {
+				return fmt.Errorf("SBOM: none for %s", platforms.Format(p))
+			}
+			rb.AddAttestation(id, result.Attestation[client.Reference]{
+				Kind:     gatewaypb.AttestationKind_InToto,
+				Ref:      ref.(client.Reference),
+				Path:     goimagellb.SBOMPath,
+				InToto:   result.InTotoAttestation{PredicateType: predicateSPDX},
+				Metadata: map[string][]byte{result.AttestationReasonKey: []byte(result.AttestationReasonSBOM)},
+			})
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
 	return rb.Finalize()
+}
+
+// predicateSPDX is the in-toto predicate type of an SPDX document.
+const predicateSPDX = "https://spdx.dev/Document"
+
+// solveState solves a state of the build to a reference.
+func solveState(ctx context.Context, c client.Client, st llb.State) (client.Reference, error) {
+	def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	if err != nil {
+		return nil, err
+	}
+	return r.SingleRef()
 }
 
 // convert is the graph of the image, or of the test target.

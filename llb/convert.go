@@ -33,6 +33,8 @@ type Result struct {
 	Image *dockerspec.DockerOCIImage
 	// BaseImage is the base's configuration, nil for scratch or an unresolved base.
 	BaseImage *dockerspec.DockerOCIImage
+	// SBOM holds SBOMPath when Options.SBOM asks for it.
+	SBOM *llb.State
 }
 
 // converter carries what every step of one conversion shares.
@@ -62,7 +64,13 @@ func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	for i := range s.Binaries {
 		outs[i] = c.compile(i, in.src, in.modCache, depCaches[groupOf[i]])
 	}
-	return c.final(ctx, in.src, outs)
+	res, err := c.final(ctx, in.src, outs)
+	if err != nil || !opt.SBOM {
+		return res, err
+	}
+	sbom := c.sbom(res.State)
+	res.SBOM = &sbom
+	return res, nil
 }
 
 // inputs are the states every go command of a build reads.

@@ -45,7 +45,7 @@ func TestHelperBuild(t *testing.T) {
 		files = append(files, a.GetMkfile().GetPath())
 	}
 	slices.Sort(files)
-	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/deps.go", "/download.go", "/go.mod", "/main.go", "/warm.go"}); diff != "" {
+	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/deps.go", "/download.go", "/go.mod", "/main.go", "/sbom.go", "/warm.go"}); diff != "" {
 		t.Errorf("helper source files (-got +want):\n%s", diff)
 	}
 }

@@ -266,3 +266,32 @@ func TestBuildLabels(t *testing.T) {
 		t.Errorf("labels (-got +want):\n%s", diff)
 	}
 }
+
+// TestSBOMStep checks the SBOM step: the helper reads the image's binaries offline on the
+// build platform, and only when asked.
+func TestSBOMStep(t *testing.T) {
+	opt := crossOpts(arm64)
+	opt.SBOM = true
+	res, err := Convert(context.Background(), parse(t, "version: 1\nbinaries: [{name: a, main: ./a}, {name: b, main: ./b}]\n"), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.SBOM == nil {
+		t.Fatal("no SBOM state with Options.SBOM")
+	}
+	g := load(t, *res.SBOM)
+	n := g.named("SBOM of /a /b linux/arm64")
+	want := []string{helperBin, "sbom", "-o", "/out" + SBOMPath, "-created", "1970-01-01T00:00:00Z", "/goimage/image/a", "/goimage/image/b"}
+	if diff := cmp.Diff(n.exec().Meta.Args, want); diff != "" {
+		t.Errorf("args (-got +want):\n%s", diff)
+	}
+	if n.exec().Network != pb.NetMode_NONE || platformOf(n.op) != "linux/amd64" {
+		t.Errorf("network %v platform %s, want none on the build platform", n.exec().Network, platformOf(n.op))
+	}
+	if img, _ := n.mountSource("/goimage/image"); img == nil || img.name() != "copy /a /b into the image" {
+		t.Errorf("/goimage/image is not the image: %v", img)
+	}
+	if res, _ := convert(t, minimal, crossOpts(arm64)); res.SBOM != nil {
+		t.Errorf("an SBOM state nobody asked for")
+	}
+}

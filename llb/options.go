@@ -31,6 +31,8 @@ type Options struct {
 	SourceMap *llb.SourceMap
 	// CacheIDNamespace prefixes cache mount ids (BUILDKIT_CACHE_MOUNT_NS).
 	CacheIDNamespace string
+	// SBOM asks for Result.SBOM, an SPDX document of the Go modules in the binaries.
+	SBOM bool
 	// Labels are added to the image configuration under the spec's own (which win): the OCI
 	// annotations the frontend knows from the build, such as the VCS source and revision.
 	Labels map[string]string

@@ -21,6 +21,9 @@
 //	    runs CMD, in a writable merged copy of the -copy directories if any, and succeeds
 //	    even when CMD fails: warming a cache is an optimisation, and
 //	    the build step after it reports any real error at the right place.
+//	goimage-helper sbom -o FILE [-created TIME] BINARY...
+//	    writes an SPDX 2.3 document of the Go modules each binary links, read from the build
+//	    information the binary carries.
 package main
 
 import (
@@ -31,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: goimage-helper deps|download|cacheprog|warm ..."))
+		fail(errors.New("usage: goimage-helper deps|download|cacheprog|warm|sbom ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -43,6 +46,8 @@ func main() {
 		err = cacheprog(os.Args[2:], os.Stdin, os.Stdout)
 	case "warm":
 		err = warm(os.Args[2:])
+	case "sbom":
+		err = sbom(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
