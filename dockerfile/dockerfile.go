@@ -12,7 +12,8 @@ import (
 	"github.com/goimage/goimage/spec"
 )
 
-var argRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// bareDollar is a $ that does not start a ${NAME} build arg reference.
+var bareDollar = regexp.MustCompile(`\$([^{]|$)`)
 
 // Write returns the Dockerfile for s.
 func Write(s *spec.Spec) string {
@@ -70,9 +71,9 @@ func Write(s *spec.Spec) string {
 	var args []string
 	for _, bin := range s.Binaries {
 		for _, f := range append(slices.Clone(bin.Ldflags), bin.Gcflags...) {
-			for _, m := range argRef.FindAllStringSubmatch(f, -1) {
-				if !slices.Contains(args, m[1]) {
-					args = append(args, m[1])
+			for _, name := range spec.ArgRefs(f) {
+				if !slices.Contains(args, name) {
+					args = append(args, name)
 				}
 			}
 		}
@@ -140,7 +141,7 @@ func Write(s *spec.Spec) string {
 func buildArgs(s *spec.Spec, bin spec.Binary) []string {
 	ldflags := []string{"-s", "-w", "-buildid="}
 	for _, f := range bin.Ldflags {
-		ldflags = append(ldflags, strings.Fields(argRef.ReplaceAllString(f, "$${$1}"))...)
+		ldflags = append(ldflags, strings.Fields(f)...)
 	}
 	args := []string{"-trimpath", "-buildvcs=false", "-ldflags=" + quote(strings.Join(ldflags, " "))}
 	tags := slices.Clone(bin.Tags)
@@ -151,7 +152,7 @@ func buildArgs(s *spec.Spec, bin spec.Binary) []string {
 		args = append(args, "-tags="+strings.Join(tags, ","))
 	}
 	for _, g := range bin.Gcflags {
-		args = append(args, "-gcflags="+quote(argRef.ReplaceAllString(g, "$${$1}")))
+		args = append(args, "-gcflags="+quote(g))
 	}
 	args = append(args, bin.Flags...)
 	main := path.Clean(bin.Main)
@@ -190,7 +191,7 @@ func envPrefix(env map[string]string) string {
 func quote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`")
 	s = r.Replace(s)
-	s = regexp.MustCompile(`\$([^{]|$)`).ReplaceAllString(s, `\$$$1`)
+	s = bareDollar.ReplaceAllString(s, `\$$$1`)
 	return `"` + s + `"`
 }
 

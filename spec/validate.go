@@ -46,8 +46,8 @@ var goimageFlags = map[string]string{
 // may choose (cgo, goproxy, goprivate) and the target platform decides the rest.
 var reservedEnv = []string{"GOOS", "GOARCH", "GOARM", "CGO_ENABLED", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GOINSECURE", "GOFLAGS"}
 
-// reservedNames are top-level directories of base images that a binary at /NAME would hide.
-var reservedNames = []string{"bin", "boot", "dev", "etc", "home", "lib", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr", "var"}
+// ReservedNames are top-level directories of base images that a binary at /NAME would hide.
+var ReservedNames = []string{"bin", "boot", "dev", "etc", "home", "lib", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr", "var"}
 
 func (s *Spec) applyDefaults() {
 	if s.Go == "" {
@@ -120,7 +120,7 @@ func (s *Spec) validate() Errors {
 		case b.Name == "":
 		case !nameRe.MatchString(b.Name):
 			v.add(p+".name", "%q is not a file name: use letters, digits, '.', '_' and '-'", b.Name)
-		case slices.Contains(reservedNames, b.Name):
+		case slices.Contains(ReservedNames, b.Name):
 			v.add(p+".name", "%q would hide /%s of the base image: choose another name", b.Name, b.Name)
 		case b.Name == TestTarget:
 			v.add(p+".name", "%q is the name of the test target (--target test): choose another name", b.Name)

@@ -152,19 +152,22 @@ func minor(v string) int {
 	return n
 }
 
-var majorSuffix = regexp.MustCompile(`/v\d+$`)
+var (
+	majorSuffix = regexp.MustCompile(`/v\d+$`)
+	moduleLine  = regexp.MustCompile(`(?m)^module\s+(\S+)`)
+)
 
 // binaryName is a main package's last path element; the module root's is the module's.
 func binaryName(rel string, gomod []byte) string {
 	if rel != "." {
 		return path.Base(rel)
 	}
-	mod := regexp.MustCompile(`(?m)^module\s+(\S+)`).FindSubmatch(gomod)
+	mod := moduleLine.FindSubmatch(gomod)
 	if mod == nil {
 		return "app"
 	}
 	name := path.Base(majorSuffix.ReplaceAllString(string(mod[1]), ""))
-	if slices.Contains([]string{"bin", "boot", "dev", "etc", "home", "lib", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr", "var", "test"}, name) {
+	if slices.Contains(spec.ReservedNames, name) || name == spec.TestTarget {
 		return name + "-app"
 	}
 	return name
