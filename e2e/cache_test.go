@@ -68,8 +68,7 @@ func TestFreshBuilderImportsCache(t *testing.T) {
 	ref := imageRef(t, "deps-fresh")
 	_, steps, err := solveOpt(t, fc, dir, map[string]string{"build-arg:VERSION": "4.5.6"}, client.SolveOpt{
 		CacheImports: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": cacheRef}}},
-		Exports: []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{
-			"name": ref, "push": "true", "registry.insecure": "true"}}},
+		Exports:      []client.ExportEntry{pushExport(ref)},
 	})
 	if err != nil {
 		t.Fatalf("build on the fresh builder: %v", err)

@@ -104,9 +104,7 @@ func TestFaults(t *testing.T) {
 	build := func(what, version string) {
 		t.Helper()
 		ref := imageRef(t, "faults-"+version)
-		_, vs, err := solve(t, c, dir, map[string]string{"build-arg:VERSION": version}, client.ExportEntry{
-			Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
-		})
+		_, vs, err := solve(t, c, dir, map[string]string{"build-arg:VERSION": version}, pushExport(ref))
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", what, err, vs.output())
 		}

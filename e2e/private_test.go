@@ -160,7 +160,7 @@ base: scratch
 	ref := imageRef(t, "private")
 	cacheDir := t.TempDir()
 	opt := client.SolveOpt{
-		Exports:      []client.ExportEntry{{Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"}}},
+		Exports:      []client.ExportEntry{pushExport(ref)},
 		CacheExports: []client.CacheOptionsEntry{{Type: "local", Attrs: map[string]string{"dest": cacheDir, "mode": "max"}}},
 		Session:      []session.Attachable{secretsprovider.FromMap(map[string][]byte{"modules": netrc})},
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/solver/errdefs"
 )
 
@@ -66,9 +65,7 @@ func TestProjectShapes(t *testing.T) {
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			ref := imageRef(t, tc.name)
-			_, vs, err := solve(t, c, project(t, tc.name), tc.attrs, client.ExportEntry{
-				Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
-			})
+			_, vs, err := solve(t, c, project(t, tc.name), tc.attrs, pushExport(ref))
 			if err != nil {
 				t.Fatalf("build: %v\n%s", err, vs.output())
 			}
@@ -194,9 +191,7 @@ func TestCGO(t *testing.T) {
 	c := daemon(t)
 	dir := project(t, "cgo")
 	ref := imageRef(t, "cgo")
-	_, vs, err := solve(t, c, dir, nil, client.ExportEntry{
-		Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
-	})
+	_, vs, err := solve(t, c, dir, nil, pushExport(ref))
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, vs.output())
 	}
@@ -240,9 +235,7 @@ func TestPlainBases(t *testing.T) {
 			write(t, filepath.Join(dir, "main.go"), "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\t\"time\"\n)\n\n"+
 				"func main() {\n\tzone := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC).In(time.Local).Format(\"MST\")\n\tfmt.Printf(\"zone=%s uid=%d\\n\", zone, os.Getuid())\n}\n")
 			ref := imageRef(t, "bases")
-			_, vs, err := solve(t, c, dir, nil, client.ExportEntry{
-				Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
-			})
+			_, vs, err := solve(t, c, dir, nil, pushExport(ref))
 			if err != nil {
 				t.Fatalf("build: %v\n%s", err, vs.output())
 			}

@@ -128,9 +128,7 @@ func TestInertSpecValues(t *testing.T) {
 		"    ldflags: [\"-X main.version=${VERSION}\"]\nenv:\n  EVIL: \"$(touch /tmp/goimage-pwned-env); `touch /tmp/goimage-pwned-env2`\"\nbase: distroless\n")
 	version := `1.0'"; touch /tmp/goimage-pwned; echo -o=/etc/passwd $(id) --help`
 	ref := imageRef(t, "inert")
-	_, vs, err := solve(t, c, dir, map[string]string{"build-arg:VERSION": version}, client.ExportEntry{
-		Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"},
-	})
+	_, vs, err := solve(t, c, dir, map[string]string{"build-arg:VERSION": version}, pushExport(ref))
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, vs.output())
 	}

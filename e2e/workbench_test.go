@@ -88,6 +88,11 @@ func pushOutput(ref string) string {
 	return "type=image,name=" + ref + ",push=true,registry.insecure=true"
 }
 
+// pushExport is the image export that pushes to the mirror, for the Go client.
+func pushExport(ref string) client.ExportEntry {
+	return client.ExportEntry{Type: client.ExporterImage, Attrs: map[string]string{"name": ref, "push": "true", "registry.insecure": "true"}}
+}
+
 // command runs a CLI of the workbench (buildctl, docker) and returns what it printed.
 func command(t *testing.T, name string, args ...string) (string, error) {
 	t.Helper()
