@@ -34,9 +34,15 @@ var Rules = map[string]string{
 	"ScratchWithoutCAs": "A scratch image whose binaries may speak TLS carries CA certificates.",
 }
 
-// Run checks s. module, when not nil, is the module directory (Dir inside the build context)
-// for the rules that read files; the frontend passes nil.
-func Run(s *spec.Spec, module fs.FS) []Warning {
+// Files reads the module directory (Dir inside the build context). os.DirFS and
+// fstest.MapFS are Files; the frontend reads the build context through BuildKit.
+type Files interface {
+	// ReadFile returns a file's bytes, or an error wrapping fs.ErrNotExist when it is absent.
+	ReadFile(name string) ([]byte, error)
+}
+
+// Run checks s. module, when not nil, is read by the rules that look at the module's files.
+func Run(s *spec.Spec, module Files) []Warning {
 	var ws []Warning
 	add := func(rule, field, msg string) {
 		pos := s.Pos(field)
@@ -61,8 +67,8 @@ func Run(s *spec.Spec, module fs.FS) []Warning {
 		add("ScratchWithoutCAs", "base", "scratch has no CA certificates: add `cacerts: true` if a binary speaks TLS")
 	}
 	if module != nil && !s.Vendor {
-		if gomod, err := fs.ReadFile(module, "go.mod"); err == nil && hasRequire(gomod) {
-			if _, err := fs.Stat(module, "go.sum"); errors.Is(err, fs.ErrNotExist) {
+		if gomod, err := module.ReadFile("go.mod"); err == nil && hasRequire(gomod) {
+			if _, err := module.ReadFile("go.sum"); errors.Is(err, fs.ErrNotExist) {
 				add("MissingGoSum", "dir", path.Join(s.Dir, "go.mod")+" has requirements but no go.sum: run go mod tidy")
 			}
 		}

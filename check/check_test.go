@@ -1,7 +1,6 @@
 package check
 
 import (
-	"io/fs"
 	"testing"
 	"testing/fstest"
 
@@ -33,7 +32,7 @@ func TestRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			var module fs.FS
+			var module Files
 			if tt.module != nil {
 				module = tt.module
 			}

@@ -127,21 +127,24 @@ func mustRead(t *testing.T, file string) []byte {
 
 // TestCallCheck runs `docker buildx build --call check`: a Goimagefile that breaks rules gets
 // each rule's name, message, docs link and line, and a failing exit status; a clean one passes.
+// MissingGoSum reads the build context, as the offline `goimage check` reads the directory.
 func TestCallCheck(t *testing.T) {
 	daemon(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "Goimagefile")
 	write(t, file, "# syntax=goimage/frontend:1\nversion: 1\nmain: .\nimage: {user: root}\nbase: scratch\n")
+	write(t, filepath.Join(dir, "go.mod"), "module example.com/m\n\ngo 1.26\n\nrequire example.com/x v1.0.0\n")
 	out, err := command(t, "docker", "buildx", "build", "--call", "check", "-f", file, dir)
 	if err == nil {
 		t.Errorf("--call check passed a Goimagefile that runs as root:\n%s", out)
 	}
-	for _, want := range []string{"RootUser", "docs/checks.md#rootuser", "Goimagefile:4", "ScratchWithoutCAs"} {
+	for _, want := range []string{"RootUser", "docs/checks.md#rootuser", "Goimagefile:4", "ScratchWithoutCAs", "MissingGoSum", "go.mod has requirements but no go.sum"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--call check output lacks %q:\n%s", want, out)
 		}
 	}
 	write(t, file, "# syntax=goimage/frontend:1\nversion: 1\nmain: .\n")
+	write(t, filepath.Join(dir, "go.sum"), "example.com/x v1.0.0/go.mod h1:AAAA\n")
 	if out, err := command(t, "docker", "buildx", "build", "--call", "check", "-f", file, dir); err != nil {
 		t.Errorf("--call check failed a clean Goimagefile: %v\n%s", err, out)
 	}

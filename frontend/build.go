@@ -44,7 +44,13 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
 		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(s, src.SourceMap), nil },
 		Outline:     func(context.Context) (*outline.Outline, error) { return outlineOf(s, src.SourceMap), nil },
-		Lint:        func(context.Context) (*lint.LintResults, error) { return lintResults(s, src.SourceMap), nil },
+		Lint: func(ctx context.Context) (*lint.LintResults, error) {
+			module, err := readContextModule(ctx, c, bc, s)
+			if err != nil {
+				return nil, err
+			}
+			return lintResults(s, src.SourceMap, module), nil
+		},
 	}); err != nil || ok {
 		return res, err
 	}

@@ -1,7 +1,10 @@
 package frontend
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -12,6 +15,8 @@ import (
 	goimagellb "github.com/goimage/goimage/llb"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/pb"
@@ -82,12 +87,56 @@ func location(s *spec.Spec, field string) *pb.Location {
 }
 
 // lintResults answers `--call check`: the check package's warnings at their Goimagefile lines.
-func lintResults(s *spec.Spec, sm *llb.SourceMap) *lint.LintResults {
+func lintResults(s *spec.Spec, sm *llb.SourceMap, module check.Files) *lint.LintResults {
 	res := &lint.LintResults{}
 	src := res.AddSource(sm)
-	for _, w := range check.Run(s, nil) {
+	for _, w := range check.Run(s, module) {
 		at := parser.Position{Line: w.Pos.Line, Character: max(w.Pos.Column-1, 0)}
 		res.AddWarning(w.Rule, w.Description, w.URL(), w.Message, src, []parser.Range{{Start: at, End: at}})
 	}
 	return res
+}
+
+// contextModule is the module's go.mod and go.sum from the build context, for the checks
+// that read them: only those two files are transferred.
+type contextModule struct {
+	ctx     context.Context
+	ref     client.Reference
+	dir     string
+	present map[string]bool
+}
+
+func readContextModule(ctx context.Context, c client.Client, bc *dockerui.Client, s *spec.Spec) (*contextModule, error) {
+	files := []string{"go.mod", "go.sum"}
+	var patterns []string
+	for _, f := range files {
+		patterns = append(patterns, path.Join(s.Dir, f))
+	}
+	st, err := bc.MainContext(ctx, llb.IncludePatterns(patterns), llb.WithCustomName("[check] load go.mod and go.sum"))
+	if err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	}
+	ref, err := solveState(ctx, c, *st)
+	if err != nil {
+		return nil, fmt.Errorf("read go.mod and go.sum: %w", err)
+	}
+	m := &contextModule{ctx: ctx, ref: ref, dir: s.Dir, present: map[string]bool{}}
+	// A stat of a missing file is an error like any other over the gateway: list instead.
+	entries, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: s.Dir})
+	if err != nil {
+		return m, nil // no such directory: the build reports it at the dir line
+	}
+	for _, e := range entries {
+		if slices.Contains(files, e.Path) {
+			m.present[e.Path] = true
+		}
+	}
+	return m, nil
+}
+
+func (m *contextModule) ReadFile(name string) ([]byte, error) {
+	if !m.present[name] {
+		return nil, &fs.PathError{Op: "read", Path: path.Join(m.dir, name), Err: fs.ErrNotExist}
+	}
+	return m.ref.ReadFile(m.ctx, client.ReadRequest{Filename: path.Join(m.dir, name)})
 }

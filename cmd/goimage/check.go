@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -20,7 +21,7 @@ func runCheck(w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	module := os.DirFS(filepath.Join(filepath.Dir(file), s.Dir))
+	module := os.DirFS(filepath.Join(filepath.Dir(file), s.Dir)).(fs.ReadFileFS)
 	ws := check.Run(s, module)
 	for _, warn := range ws {
 		fmt.Fprintf(w, "%s:%s: %s: %s (%s)\n", file, warn.Pos, warn.Rule, warn.Message, warn.URL())
