@@ -58,6 +58,11 @@ func TestProjectShapes(t *testing.T) {
 			want:     "generated: Red Green Blue",
 		},
 		{
+			desc: "Go code from .proto files, with buf and protoc-gen-go installed by version", name: "proto",
+			binaries: []string{"app"},
+			want:     "proto: hello x3 at 1700000000, 17 bytes",
+		},
+		{
 			desc: "a go.work workspace", name: "workspace",
 			binaries: []string{"app"},
 			want:     "workspace: lib from the workspace",

@@ -214,7 +214,8 @@ func TestTestTarget(t *testing.T) {
 func TestGenerate(t *testing.T) {
 	_, g := convert(t, "version: 1\ndir: svc\nmain: ./cmd/app\ngenerate:\n"+
 		"  - run: [go, tool, stringer, -type=Color, ./color]\n    inputs: [color/]\n"+
-		"  - run: [protoc-gen-go, --version]\n    inputs: [api/*.proto]\n    install: [google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6]\n",
+		"  - run: [protoc-gen-go, --version]\n    inputs: [api/*.proto]\n    install: [google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6]\n"+
+		"  - run: [buf, generate]\n    inputs: [api/]\n    install: [github.com/bufbuild/buf/cmd/buf@v1.72.0, google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.6]\n",
 		crossOpts(arm64))
 	gen := g.named("generate: go tool stringer -type=Color ./color")
 	if gen.exec().Network != pb.NetMode_NONE || gen.exec().Meta.Cwd != "/src/svc" {
@@ -243,11 +244,21 @@ func TestGenerate(t *testing.T) {
 	if p := proto.env()["PATH"]; !strings.HasPrefix(p, toolsDir+":") {
 		t.Errorf("PATH = %q, want %s first", p, toolsDir)
 	}
+	// Tools of different modules: one go install each (one command takes one module
+	// version), merged; the step shared with the other generate step is the same op.
+	buf := g.named("go install github.com/bufbuild/buf/cmd/buf@v1.72.0")
+	tools, _ := g.named("generate: buf generate").mountSource(toolsDir)
+	if tools == nil || tools.op.GetMerge() == nil || len(tools.op.Inputs) != 2 {
+		t.Fatalf("the tools of two go installs are not a merge of two: %v", tools)
+	}
+	if got := []string{tools.inputs()[0].dgst.String(), tools.inputs()[1].dgst.String()}; got[0] != buf.dgst.String() || got[1] != install.dgst.String() {
+		t.Errorf("the merged tools come from %v, want the buf and the protoc-gen-go steps", got)
+	}
 
 	// The build compiles the merged source.
 	src, _ := g.named("go build ./cmd/app linux/arm64").mountSource(srcDir)
-	if src == nil || src.op.GetMerge() == nil || len(src.op.Inputs) != 3 {
-		t.Fatalf("the go build's source is not a merge of the context and two generated diffs: %v", src)
+	if src == nil || src.op.GetMerge() == nil || len(src.op.Inputs) != 4 {
+		t.Fatalf("the go build's source is not a merge of the context and three generated diffs: %v", src)
 	}
 	for _, in := range src.inputs()[1:] {
 		if in.op.GetDiff() == nil {

@@ -57,16 +57,24 @@ func (c *converter) generate(src, modCache llb.State) (llb.State, error) {
 }
 
 // installTools runs `go install PATH@VERSION` for a generate step's tools, on the build
-// platform, into a layer of their own: keyed on the versions alone.
+// platform, one step per tool (go install takes one module version per command), each into a
+// layer of its own keyed on its version alone; the layers are merged into one tools directory.
 func (c *converter) installTools(pkgs []string, field string) llb.State {
 	env := c.downloadEnv()
 	env = setEnv(env, "GOFLAGS", "")
 	env = setEnv(env, "GOBIN", toolsDir)
-	run := c.builder.Run(append(envOpts(env),
-		llb.Args(append([]string{"go", "install"}, pkgs...)), llb.Dir("/"),
-		llb.WithCustomNamef("go install %s", strings.Join(pkgs, " ")), c.location(field+".install"),
-	)...)
-	run.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("tools-modcache"), llb.CacheMountShared))
-	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
-	return run.AddMount(toolsDir, llb.Scratch())
+	var layers []llb.State
+	for _, pkg := range pkgs {
+		run := c.builder.Run(append(envOpts(env),
+			llb.Args([]string{"go", "install", pkg}), llb.Dir("/"),
+			llb.WithCustomNamef("go install %s", pkg), c.location(field+".install"),
+		)...)
+		run.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("tools-modcache"), llb.CacheMountShared))
+		run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+		layers = append(layers, run.AddMount(toolsDir, llb.Scratch()))
+	}
+	if len(layers) == 1 {
+		return layers[0]
+	}
+	return llb.Merge(layers, llb.WithCustomNamef("the tools of %s", field))
 }
