@@ -116,10 +116,21 @@ func hash1(files map[string][]byte) string {
 // its only trusted one, as a company's builder image trusts its own proxy.
 func trustingBuilder(t *testing.T, srv *httptest.Server) string {
 	t.Helper()
+	return companyBuilder(t, "proxy-builder",
+		map[string]string{"proxy-ca.pem": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))},
+		"COPY proxy-ca.pem /etc/goimage-e2e/proxy-ca.pem\nENV SSL_CERT_FILE=/etc/goimage-e2e/proxy-ca.pem\n")
+}
+
+// companyBuilder pushes as name the workbench's golang image with files added by the
+// Dockerfile lines, as a company's builder image adds its own settings to upstream's.
+func companyBuilder(t *testing.T, name string, files map[string]string, lines string) string {
+	t.Helper()
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "proxy-ca.pem"), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
-	write(t, filepath.Join(dir, "Dockerfile"), "FROM golang:1.26\nCOPY proxy-ca.pem /etc/goimage-e2e/proxy-ca.pem\nENV SSL_CERT_FILE=/etc/goimage-e2e/proxy-ca.pem\n")
-	ref := imageRef(t, "proxy-builder")
+	for f, data := range files {
+		write(t, filepath.Join(dir, f), data)
+	}
+	write(t, filepath.Join(dir, "Dockerfile"), "FROM golang:1.26\n"+lines)
+	ref := imageRef(t, name)
 	mustCommand(t, "buildctl", "build", "--progress=plain", "--frontend", "dockerfile.v0",
 		"--local", "context="+dir, "--local", "dockerfile="+dir, "--output", pushOutput(ref))
 	return ref
@@ -171,18 +182,27 @@ base: scratch
 		t.Errorf("running the image printed %q", out)
 	}
 
-	secret := []byte(proxy.password)
+	assertNowhere(t, ref, cacheDir, []byte(proxy.password))
+}
+
+// assertNowhere fails the test when a secret is in any layer, the configuration or history
+// of the image ref, or any blob of the cache exported to cacheDir.
+func assertNowhere(t *testing.T, ref, cacheDir string, secrets ...[]byte) {
+	t.Helper()
+	holds := func(data []byte) bool {
+		return slices.ContainsFunc(secrets, func(s []byte) bool { return bytes.Contains(data, s) })
+	}
 	imgs := pulledImages(t, ref)
 	for _, img := range imgs {
 		for i, l := range img.Layers {
 			for name, f := range l {
-				if bytes.Contains(f.Data, secret) {
-					t.Errorf("layer %d file /%s holds the secret", i, name)
+				if holds(f.Data) {
+					t.Errorf("layer %d file /%s holds a secret", i, name)
 				}
 			}
 		}
-		if strings.Contains(fmt.Sprintf("%+v", img.Config), proxy.password) {
-			t.Errorf("the image configuration or history holds the secret")
+		if holds([]byte(fmt.Sprintf("%+v", img.Config))) {
+			t.Errorf("the image configuration or history holds a secret")
 		}
 	}
 	blobs := 0
@@ -200,8 +220,8 @@ base: scratch
 				data = plain
 			}
 		}
-		if bytes.Contains(data, secret) {
-			t.Errorf("the exported cache blob %s holds the secret", p)
+		if holds(data) {
+			t.Errorf("the exported cache blob %s holds a secret", p)
 		}
 		return nil
 	})
