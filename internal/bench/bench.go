@@ -70,6 +70,11 @@ func Run(ctx context.Context, projects []*Project, opt Options) *Report {
 	r := &Report{}
 	for _, p := range projects {
 		for _, v := range opt.Variants {
+			if ctx.Err() != nil {
+				// Interrupted: report what was measured, not a failure per variant left.
+				r.Failures = append(r.Failures, fmt.Sprintf("interrupted before %s %s", p.Name, v))
+				return r
+			}
 			run := &variantRun{opt: opt, p: p, variant: v, report: r,
 				dir: filepath.Join(opt.Work, p.Name, v)}
 			if err := run.all(ctx); err != nil {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -37,5 +38,19 @@ func TestReportLines(t *testing.T) {
 	}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("lines (-got +want):\n%s", diff)
+	}
+}
+
+// TestRunInterrupted checks that an interrupt ends the run at once with one failure naming
+// where it stopped, not a failure per variant left.
+func TestRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := Run(ctx, []*Project{{Name: "p"}, {Name: "q"}}, Options{Variants: []string{Goimage, Seed004}})
+	if diff := cmp.Diff(r.Failures, []string{"interrupted before p goimage"}); diff != "" {
+		t.Errorf("failures (-got +want):\n%s", diff)
+	}
+	if len(r.Measurements) != 0 {
+		t.Errorf("%d measurements from a run interrupted before it began", len(r.Measurements))
 	}
 }
