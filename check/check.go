@@ -34,8 +34,9 @@ var Rules = map[string]string{
 	"ScratchWithoutCAs": "A scratch image whose binaries may speak TLS carries CA certificates.",
 }
 
-// Files reads the module directory (Dir inside the build context). os.DirFS and
-// fstest.MapFS are Files; the frontend reads the build context through BuildKit.
+// Files reads the module directory (Dir inside the build context). fstest.MapFS and the
+// fs.ReadFileFS os.DirFS returns are Files; the frontend reads the build context through
+// BuildKit.
 type Files interface {
 	// ReadFile returns a file's bytes, or an error wrapping fs.ErrNotExist when it is absent.
 	ReadFile(name string) ([]byte, error)

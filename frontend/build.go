@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
+	"github.com/goimage/goimage/check"
 	goimagellb "github.com/goimage/goimage/llb"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
@@ -45,9 +46,13 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(s, src.SourceMap), nil },
 		Outline:     func(context.Context) (*outline.Outline, error) { return outlineOf(s, src.SourceMap), nil },
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
-			module, err := readContextModule(ctx, c, bc, s)
-			if err != nil {
-				return nil, err
+			var module check.Files // nil: a vendored module has no rule that reads files
+			if !s.Vendor {
+				m, err := readContextModule(ctx, c, bc, s)
+				if err != nil {
+					return nil, err
+				}
+				module = m
 			}
 			return lintResults(s, src.SourceMap, module), nil
 		},

@@ -122,9 +122,11 @@ func readContextModule(ctx context.Context, c client.Client, bc *dockerui.Client
 	}
 	m := &contextModule{ctx: ctx, ref: ref, dir: s.Dir, present: map[string]bool{}}
 	// A stat of a missing file is an error like any other over the gateway: list instead.
+	// The include patterns leave no directory at all when neither file exists, so a failed
+	// listing means there is nothing for the rules to read.
 	entries, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: s.Dir})
 	if err != nil {
-		return m, nil // no such directory: the build reports it at the dir line
+		return m, nil
 	}
 	for _, e := range entries {
 		if slices.Contains(files, e.Path) {
