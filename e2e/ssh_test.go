@@ -50,7 +50,9 @@ func startGitOverSSH(t *testing.T) *gitOverSSH {
 	work := filepath.Join(dir, "work")
 	gomod := "module " + sshModule + "\n\ngo 1.22\n"
 	src := "// Package private is reached over SSH only.\npackage private\n\n// Secret is what the module says.\nfunc Secret() string { return \"ssh module reached\" }\n"
-	os.MkdirAll(work, 0o755)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(work, "go.mod"), gomod)
 	write(t, filepath.Join(work, "private.go"), src)
 	git := func(dir string, args ...string) {
@@ -91,7 +93,9 @@ UsePAM no
 PidFile none
 PermitRootLogin prohibit-password
 `, g.port, filepath.Join(dir, "host_key"), filepath.Join(dir, "authorized_keys")))
-	os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation directory
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil { // sshd's privilege separation directory
+		t.Fatal(err)
+	}
 	daemonProc(t, dir, "sshd", sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
 	waitDial(t, fmt.Sprintf("127.0.0.1:%d", g.port))
 
@@ -206,12 +210,12 @@ base: scratch
 	if out := runImage(t, c, ref); !strings.Contains(out, "ssh module reached") {
 		t.Errorf("running the image printed %q", out)
 	}
-	// Each line of the key's base64 body (bytes an agent forward never lets out), and the token.
+	// The key's base64 body after its first line, which every unencrypted ed25519 key
+	// shares (the format's header), and the token.
 	secrets := [][]byte{[]byte(netrcToken)}
-	for _, line := range strings.Split(string(g.privateKey), "\n") {
-		if line != "" && !strings.HasPrefix(line, "-----") {
-			secrets = append(secrets, []byte(line))
-		}
+	body := strings.Split(strings.TrimSpace(string(g.privateKey)), "\n")
+	for _, line := range body[2 : len(body)-1] { // past the BEGIN line and the header line
+		secrets = append(secrets, []byte(line))
 	}
 	assertNowhere(t, ref, cacheDir, secrets...)
 }
