@@ -78,6 +78,10 @@ func Run(ctx context.Context, projects []*Project, opt Options) *Report {
 			run := &variantRun{opt: opt, p: p, variant: v, report: r,
 				dir: filepath.Join(opt.Work, p.Name, v)}
 			if err := run.all(ctx); err != nil {
+				if ctx.Err() != nil {
+					r.Failures = append(r.Failures, fmt.Sprintf("interrupted during %s %s", p.Name, v))
+					return r
+				}
 				msg := fmt.Sprintf("%s %s: %v", p.Name, v, err)
 				fmt.Fprintf(opt.Progress, "FAILED %s\n", msg)
 				r.Failures = append(r.Failures, msg)
