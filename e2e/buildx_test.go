@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"archive/tar"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,9 +61,14 @@ func TestBuildxFlags(t *testing.T) {
 	t.Run("oci output", func(t *testing.T) {
 		dest := filepath.Join(t.TempDir(), "image.tar")
 		buildx(t, "--provenance=false", "--build-arg", "VERSION=3.1", "--output", "type=oci,dest="+dest)
-		files := tarFiles(t, dest)
+		f, err := os.Open(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		files := readTar(t, f)
 		var index ocispecs.Index
-		if err := json.Unmarshal(files["index.json"], &index); err != nil {
+		if err := json.Unmarshal(files["index.json"].Data, &index); err != nil {
 			t.Fatalf("index.json of the OCI layout: %v", err)
 		}
 		if len(index.Manifests) != 1 {
@@ -73,11 +76,11 @@ func TestBuildxFlags(t *testing.T) {
 		}
 		blob := "blobs/" + index.Manifests[0].Digest.Algorithm().String() + "/" + index.Manifests[0].Digest.Encoded()
 		var m ocispecs.Manifest
-		if err := json.Unmarshal(files[blob], &m); err != nil {
+		if err := json.Unmarshal(files[blob].Data, &m); err != nil {
 			t.Fatalf("the manifest %s: %v", blob, err)
 		}
 		var cfg ocispecs.Image
-		if err := json.Unmarshal(files["blobs/sha256/"+m.Config.Digest.Encoded()], &cfg); err != nil {
+		if err := json.Unmarshal(files["blobs/sha256/"+m.Config.Digest.Encoded()].Data, &cfg); err != nil {
 			t.Fatalf("the image config: %v", err)
 		}
 		if cfg.Config.User != "65532:65532" || len(cfg.Config.Entrypoint) != 1 || cfg.Config.Entrypoint[0] != "/api" {
@@ -112,30 +115,4 @@ func TestBuildxFlags(t *testing.T) {
 			t.Errorf("the image built by buildctl through BUILDKIT_SYNTAX printed %q", out)
 		}
 	})
-}
-
-// tarFiles reads every regular file of a tar archive, by name.
-func tarFiles(t *testing.T, name string) map[string][]byte {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	files := map[string][]byte{}
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files
-		}
-		if err != nil {
-			t.Fatalf("read %s: %v", name, err)
-		}
-		if h.Typeflag == tar.TypeReg {
-			if files[h.Name], err = io.ReadAll(tr); err != nil {
-				t.Fatalf("read %s from %s: %v", h.Name, name, err)
-			}
-		}
-	}
 }

@@ -96,19 +96,25 @@ func readLayer(t *testing.T, blob []byte) map[string]layerFile {
 	if err != nil {
 		t.Fatalf("layer: %v", err)
 	}
+	return readTar(t, zr)
+}
+
+// readTar reads every entry of a tar stream, by name without "./" or a trailing "/".
+func readTar(t *testing.T, r io.Reader) map[string]layerFile {
+	t.Helper()
 	files := map[string]layerFile{}
-	tr := tar.NewReader(zr)
+	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
 			return files
 		}
 		if err != nil {
-			t.Fatalf("layer: %v", err)
+			t.Fatalf("tar: %v", err)
 		}
 		data, err := io.ReadAll(tr)
 		if err != nil {
-			t.Fatalf("layer %s: %v", h.Name, err)
+			t.Fatalf("tar entry %s: %v", h.Name, err)
 		}
 		files[strings.TrimSuffix(strings.TrimPrefix(h.Name, "./"), "/")] = layerFile{Mode: h.Mode, UID: h.Uid, GID: h.Gid, Type: h.Typeflag, Data: data}
 	}
