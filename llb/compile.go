@@ -27,7 +27,7 @@ func (c *converter) compile(i int, src, modCache, depCache llb.State) llb.State 
 	b := c.spec.Binaries[i]
 	field := fmt.Sprintf("binaries[%d]", i)
 	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir))
-	run := c.offlineGoRun(env, c.buildArgs(b), c.moduleDir(), modCache,
+	run := c.offlineGoRun(c.goRunRoot(), env, c.buildArgs(b), c.moduleDir(), modCache,
 		llb.WithCustomNamef("go build %s %s", b.Main, platforms.Format(c.target)), c.location(field+".main"))
 	run.AddMount(srcDir, src, llb.Readonly)
 	run.AddMount(depCacheDir, depCache, llb.Readonly)

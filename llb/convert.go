@@ -47,6 +47,7 @@ type converter struct {
 	env     []string // the builder image's environment
 
 	helperState *llb.State // goimage-helper, built once per conversion
+	goRoot      *llb.State // goRunRoot, made once per conversion
 }
 
 // Convert returns the graph that builds s for one target platform.

@@ -63,7 +63,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	if c.spec.Vendor {
 		listArgs = append(listArgs, "-vendor")
 	}
-	list := c.offlineGoRun(env, append(listArgs, g.mains...),
+	list := c.offlineGoRun(c.goRunRoot(), env, append(listArgs, g.mains...),
 		c.moduleDir(), modCache,
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
 	list.AddMount(srcDir, src, llb.Readonly)
@@ -85,7 +85,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-out", depCacheDir))
 	compileEnv = setEnv(compileEnv, "GOSUMDB", "off")
 	compileEnv = setEnv(compileEnv, "GOWORK", "off")
-	compile := c.offlineGoRun(compileEnv, append(append(args, g.flags...), "./goimagedeps"), depsDir, modCache,
+	compile := c.offlineGoRun(c.goRunRoot(), compileEnv, append(append(args, g.flags...), "./goimagedeps"), depsDir, modCache,
 		llb.WithCustomNamef("compile the dependencies of %s %s", what, target), c.location(field))
 	compile.AddMount(depsDir, imports, llb.Readonly)
 	if c.spec.Vendor {
@@ -94,10 +94,10 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	return compile.AddMount(depCacheDir, llb.Scratch())
 }
 
-// offlineGoRun runs a go command of the user's build in the builder: the network off, the
-// module cache read-only, goimage-helper and the persistent build cache mounted.
-func (c *converter) offlineGoRun(env, args []string, dir string, modCache llb.State, opts ...llb.RunOption) llb.ExecState {
-	run := c.builder.Run(append(append(envOpts(env), llb.Args(args), llb.Dir(dir), llb.Network(llb.NetModeNone)), opts...)...)
+// offlineGoRun runs a go command of the user's build on root: the network off, the module
+// cache read-only, goimage-helper and the persistent build cache mounted.
+func (c *converter) offlineGoRun(root llb.State, env, args []string, dir string, modCache llb.State, opts ...llb.RunOption) llb.ExecState {
+	run := root.Run(append(append(envOpts(env), llb.Args(args), llb.Dir(dir), llb.Network(llb.NetModeNone)), opts...)...)
 	run.AddMount(goModCache, modCache, llb.Readonly)
 	run.AddMount(helperDir, c.helper(), llb.Readonly)
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))

@@ -156,7 +156,7 @@ image:
 	var got []copied
 	for _, n := range g.all() {
 		f := n.op.GetFile()
-		if f == nil {
+		if f == nil || n.name() == toolchainName {
 			continue
 		}
 		for _, a := range f.Actions {

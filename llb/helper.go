@@ -47,7 +47,7 @@ func (c *converter) helper() llb.State {
 	env = setEnv(env, "CGO_ENABLED", "0")
 	env = setEnv(env, "GOFLAGS", "")
 	env = setEnv(env, "GOPROXY", "off")
-	run := c.builder.Run(append(envOpts(env),
+	run := c.goRunRoot().Run(append(envOpts(env),
 		llb.Args([]string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", baseLdflags, "-o", helperBin, "."}),
 		llb.Dir(helperSrc),
 		llb.Network(llb.NetModeNone),

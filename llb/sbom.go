@@ -20,7 +20,7 @@ func (c *converter) sbom(image llb.State) llb.State {
 		args = append(args, "/goimage/image/"+b.Name)
 		names = append(names, "/"+b.Name)
 	}
-	run := c.builder.Run(append(envOpts(c.toolEnv()),
+	run := c.goRunRoot().Run(append(envOpts(c.toolEnv()),
 		llb.Args(args), llb.Network(llb.NetModeNone),
 		llb.WithCustomNamef("SBOM of %s %s", strings.Join(names, " "), platforms.Format(c.target)), c.location("binaries"),
 	)...)

@@ -25,7 +25,7 @@ func ConvertTest(ctx context.Context, s *spec.Spec, opt Options) (llb.State, err
 		pkgs = []string{"./..."}
 	}
 	args := append([]string{"go", "test", "-trimpath"}, s.Test.Flags...)
-	run := c.offlineGoRun(c.offlineEnv(), append(args, pkgs...), c.moduleDir(), in.modCache,
+	run := c.offlineGoRun(c.builder, c.offlineEnv(), append(args, pkgs...), c.moduleDir(), in.modCache,
 		llb.WithCustomNamef("go test %s %s", strings.Join(pkgs, " "), platforms.Format(c.target)), c.location("test"))
 	run.AddMount(srcDir, in.src, llb.Readonly)
 	return run.AddMount(outDir, llb.Scratch()), nil

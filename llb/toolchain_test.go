@@ -1,0 +1,129 @@
+package llb
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+)
+
+const toolchainName = "[internal] the Go toolchain of golang:1.26"
+
+// TestGoRunRoot checks which root filesystem each exec op runs on: the offline go commands of
+// an image build run on the toolchain layer when the default builder and cgo-off allow it,
+// every other step, and every step of a build that does not allow it, on the builder image.
+func TestGoRunRoot(t *testing.T) {
+	const (
+		toolchain = "toolchain"
+		builder   = "builder"
+	)
+	builtOnToolchain := map[string]string{
+		"[internal] build goimage-helper":                    toolchain,
+		"list the dependencies of ./cmd/app linux/arm64":     toolchain,
+		"compile the dependencies of ./cmd/app linux/arm64":  toolchain,
+		"go build ./cmd/app linux/arm64":                     toolchain,
+		"SBOM of /app linux/arm64":                           toolchain,
+		downloadName:                                         builder,
+		"go install golang.org/x/tools/cmd/stringer@v0.30.0": builder,
+		"generate: go generate ./...":                        builder,
+	}
+	allBuilder := map[string]string{}
+	for name := range builtOnToolchain {
+		allBuilder[name] = builder
+	}
+	withPath := func(path string) *fakeImages {
+		img := &dockerspec.DockerOCIImage{}
+		img.Config.Env = []string{"PATH=" + path}
+		return &fakeImages{configs: map[string]*dockerspec.DockerOCIImage{"golang:1.26": img}}
+	}
+	const generate = "generate:\n  - run: [go, generate, ./...]\n    inputs: [color/]\n    install: [golang.org/x/tools/cmd/stringer@v0.30.0]\n"
+	tests := []struct {
+		desc        string
+		goimagefile string
+		images      ImageSource
+		want        map[string]string
+	}{
+		{desc: "default builder, cgo off", goimagefile: minimal + generate, want: builtOnToolchain},
+		{desc: "the golang image's PATH", goimagefile: minimal + generate, images: withPath("/go/bin:/usr/local/go/bin:/usr/bin"), want: builtOnToolchain},
+		{desc: "a golang image with GOROOT elsewhere", goimagefile: minimal + generate, images: withPath("/usr/lib/go/bin:/usr/bin"), want: allBuilder},
+		{desc: "an explicit builder", goimagefile: minimal + generate + "builder: golang:1.26\n", want: allBuilder},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			opt := crossOpts(arm64)
+			opt.SBOM = true
+			opt.Images = tc.images
+			res, err := Convert(context.Background(), parse(t, tc.goimagefile), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, st := range []*graph{load(t, res.State), load(t, *res.SBOM)} {
+				for _, n := range st.execs() {
+					root, _ := n.mountSource("/")
+					switch {
+					case root != nil && root.name() == toolchainName:
+						got[n.name()] = toolchain
+					case root != nil && root.op.GetSource() != nil && strings.HasSuffix(root.source().Identifier, "/golang:1.26"):
+						got[n.name()] = builder
+					default:
+						got[n.name()] = "other: " + root.String()
+					}
+				}
+			}
+			if diff := cmp.Diff(got, tc.want); diff != "" {
+				t.Errorf("roots (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestGoRunRootCgo checks that a cgo build keeps the builder, whose gcc it needs.
+func TestGoRunRootCgo(t *testing.T) {
+	_, g := convert(t, minimal+"cgo: true\n", Options{BuildPlatform: amd64})
+	if names := g.namedPrefix(toolchainName); len(names) != 0 {
+		t.Errorf("a cgo build has a toolchain layer: %v", names)
+	}
+	root, _ := g.named("go build ./cmd/app linux/amd64").mountSource("/")
+	if root == nil || root.op.GetSource() == nil {
+		t.Errorf("go build runs on %v, want the builder image", root)
+	}
+}
+
+// TestToolchainLayer checks the toolchain layer: GOROOT copied from the builder, without what a go build never reads, and a /tmp for the go command's work files.
+func TestToolchainLayer(t *testing.T) {
+	_, g := convert(t, minimal, crossOpts(arm64))
+	n := g.named(toolchainName)
+	// A file op has no platform: the ops running on the layer carry the build platform.
+	if got := platformOf(g.named("list the dependencies of ./cmd/app linux/arm64").op); got != "linux/amd64" {
+		t.Errorf("the list runs on %s, want the build platform linux/amd64", got)
+	}
+	if from := n.inputs(); len(from) != 1 || from[0].source().Identifier != "docker-image://docker.io/library/golang:1.26" {
+		t.Fatalf("inputs %v, want the golang:1.26 image alone", from)
+	}
+	f := n.file()
+	if len(f.Actions) != 2 {
+		t.Fatalf("%d actions, want a copy and a mkdir", len(f.Actions))
+	}
+	cp := f.Actions[0].GetCopy()
+	if cp == nil || cp.Src != goRoot || cp.Dest != goRoot || !cp.DirCopyContents || !cp.CreateDestPath {
+		t.Fatalf("first action %v, want GOROOT's contents copied to %s", f.Actions[0], goRoot)
+	}
+	for _, excluded := range []string{"src/cmd", "**/testdata", "pkg/tool/*/vet"} {
+		if !slices.Contains(cp.ExcludePatterns, excluded) {
+			t.Errorf("excludes %q, want %s among them", cp.ExcludePatterns, excluded)
+		}
+	}
+	for _, kept := range []string{"src", "pkg/tool/*/compile", "pkg/tool/*/link", "bin/go", "go.env"} {
+		if slices.Contains(cp.ExcludePatterns, kept) {
+			t.Errorf("excludes %s, which go build reads", kept)
+		}
+	}
+	mk := f.Actions[1].GetMkdir()
+	if mk == nil || mk.Path != "/tmp" || mk.Mode != 0o777 {
+		t.Errorf("second action %v, want /tmp with mode 777", f.Actions[1])
+	}
+}
