@@ -17,6 +17,10 @@ import (
 // while the layer stays keyed on go.mod and go.sum alone and holds exactly what they name.
 // Modules come from -cache through the go command's usual go.sum and checksum database
 // checks, and private modules (GONOPROXY) still go direct.
+//
+// The layer then loses the modules' zip files: the go command builds, lists and verifies from
+// the extracted trees and their .ziphash files, and the zips would be a quarter or more of
+// every byte the layer commits, exports and a fresh builder imports. -cache keeps them.
 func download(args []string) error {
 	fl := flag.NewFlagSet("download", flag.ContinueOnError)
 	cache := fl.String("cache", "", "a persistent directory of module files (a GOPROXY layout)")
@@ -44,7 +48,27 @@ func download(args []string) error {
 	if err != nil {
 		return err
 	}
-	return keepModuleFiles(filepath.Join(modCache, "cache", "download"), cacheDir)
+	downloaded := filepath.Join(modCache, "cache", "download")
+	if err := keepModuleFiles(downloaded, cacheDir); err != nil {
+		return err
+	}
+	return removeZips(downloaded)
+}
+
+// removeZips removes the module zips under dir, a module cache's download directory.
+func removeZips(dir string) error {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".zip" {
+			return err
+		}
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("remove the module zip: %w", err)
+		}
+		return nil
+	})
 }
 
 // goEnv is the value the go command uses for a variable, its default included.

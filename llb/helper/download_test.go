@@ -2,6 +2,8 @@ package main
 
 import (
 	"archive/zip"
+	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,8 +55,8 @@ func fileProxy(t *testing.T) string {
 }
 
 // TestDownloadThroughCache checks the download step's two caches: the layer gets the
-// modules go.mod names, the persistent cache keeps them, and a later download into an
-// empty layer needs nothing from the network.
+// modules go.mod names, without their zips, the persistent cache keeps them, and a later
+// download into an empty layer needs nothing from the network.
 func TestDownloadThroughCache(t *testing.T) {
 	bin := helperBinary(t)
 	proxy := fileProxy(t)
@@ -84,10 +86,22 @@ func TestDownloadThroughCache(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(cache, "example.com", "dep", "@v", "v1.0.0.zip")); err != nil {
 			t.Errorf("download %d: the persistent cache lacks the module: %v", i, err)
 		}
-		// The layer alone builds the program with the proxy off.
-		out := goCmd(t, dir, []string{"GOFLAGS=-mod=mod -modcacherw", "GOMODCACHE=" + layer, "GOPROXY=off", "GOSUMDB=off", "GOWORK=off"}, "run", ".")
+		downloaded := filepath.Join(layer, "cache", "download", "example.com", "dep", "@v")
+		if _, err := os.Stat(filepath.Join(downloaded, "v1.0.0.ziphash")); err != nil {
+			t.Errorf("download %d: the layer lacks the module's hash: %v", i, err)
+		}
+		if _, err := os.Stat(filepath.Join(downloaded, "v1.0.0.zip")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("download %d: the layer keeps the module zip (stat: %v)", i, err)
+		}
+		// The layer alone builds the program with the proxy off, and verifies the module
+		// against go.sum.
+		env := []string{"GOFLAGS=-mod=mod -modcacherw", "GOMODCACHE=" + layer, "GOPROXY=off", "GOSUMDB=off", "GOWORK=off"}
+		out := goCmd(t, dir, env, "run", ".")
 		if strings.TrimSpace(out) != "dep" {
 			t.Errorf("download %d: the program printed %q, want dep", i, out)
+		}
+		if out := goCmd(t, dir, env, "mod", "verify"); !strings.Contains(out, "all modules verified") {
+			t.Errorf("download %d: go mod verify printed %q", i, out)
 		}
 	}
 }
