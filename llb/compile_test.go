@@ -173,6 +173,7 @@ func TestCompileMounts(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			opt := crossOpts(arm64)
 			opt.CacheIDNamespace = tc.namespace
+			opt.Images = golangImages(defaultPath)
 			_, g := convert(t, tc.goimagefile, opt)
 			n := g.named("go build ./cmd/app linux/arm64")
 			dl := g.named(downloadName)

@@ -45,6 +45,9 @@ type converter struct {
 	target  ocispecs.Platform
 	builder llb.State
 	env     []string // the builder image's environment
+	// builderConfig says the builder's configuration is known: an image, not a local
+	// directory or a graph without an ImageSource.
+	builderConfig bool
 
 	helperState *llb.State // goimage-helper, built once per conversion
 	goRoot      *llb.State // goRunRoot, made once per conversion
@@ -111,6 +114,7 @@ func newConverter(ctx context.Context, s *spec.Spec, opt Options) (*converter, *
 	c.builder = builder
 	if builderImg != nil {
 		c.env = builderImg.Config.Env
+		c.builderConfig = true
 	}
 
 	in := &inputs{}

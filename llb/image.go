@@ -42,7 +42,10 @@ func BaseImage(s *spec.Spec) string {
 }
 
 // final copies the binaries onto the base, root-owned and not writable by the user the image
-// runs as, with the epoch as their time, and derives the image configuration.
+// runs as, with the epoch as their time, and derives the image configuration. The spec's
+// extra files go first: an edit then changes only the last layer, and a fresh builder takes the
+// layers under it from the imported cache, never from the builder image their CA bundle
+// comes from.
 func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) (*Result, error) {
 	base := llb.Scratch().Platform(c.target)
 	var baseImg *dockerspec.DockerOCIImage
@@ -65,8 +68,8 @@ func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) 
 			copies = copies.Copy(outs[i], file, file, info)
 		}
 	}
-	st := base.File(copies, llb.WithCustomNamef("copy %s into the image", binaryNames(c.spec)), c.location("binaries"))
-	st = c.extraFiles(st, src)
+	st := c.extraFiles(base, src)
+	st = st.File(copies, llb.WithCustomNamef("copy %s into the image", binaryNames(c.spec)), c.location("binaries"))
 	img := c.imageConfig(baseImg)
 	return &Result{State: st, Image: img, BaseImage: baseImg}, nil
 }

@@ -31,20 +31,25 @@ var toolchainExcludes = []string{
 // instead of the whole image (Debian, gcc, git and Go). The download, generate and test steps
 // keep the builder, which they need for the network, arbitrary tools, go vet and cgo.
 //
-// An explicit builder image, cgo, or a builder whose PATH does not name the golang images'
-// GOROOT keeps the builder everywhere: its GOROOT, compilers or files may be the point.
+// An explicit builder image, cgo, or a builder whose configuration is unknown or whose PATH
+// does not name the golang images' GOROOT keeps the builder everywhere: its GOROOT,
+// compilers or files may be the point.
 func (c *converter) goRunRoot() llb.State {
 	if c.goRoot != nil {
 		return *c.goRoot
 	}
 	root := c.builder
 	if c.spec.Builder == "" && !c.spec.CGO && c.builderHasGoRoot() {
+		// The epoch for every file, so that the layer's bytes, and its blob in an exported
+		// cache, are the same on every builder.
+		epoch := c.opt.epoch()
 		root = llb.Scratch().File(
 			llb.Copy(c.builder, goRoot, goRoot, &llb.CopyInfo{
 				CopyDirContentsOnly: true,
 				CreateDestPath:      true,
 				ExcludePatterns:     toolchainExcludes,
-			}).Mkdir("/tmp", 0o777, llb.WithCreatedTime(c.opt.epoch())),
+				CreatedTime:         &epoch,
+			}).Mkdir("/tmp", 0o777, llb.WithCreatedTime(epoch)),
 			llb.WithCustomNamef("[internal] the Go toolchain of %s", c.spec.BuilderImage()),
 			c.location("go"),
 		).Platform(c.build)
@@ -53,15 +58,15 @@ func (c *converter) goRunRoot() llb.State {
 	return root
 }
 
-// builderHasGoRoot reports whether the builder's PATH names goRoot's bin directory, or the
-// builder's configuration is unknown and so the golang image's default applies.
+// builderHasGoRoot reports whether the builder's configuration is known and its PATH names
+// goRoot's bin directory.
 func (c *converter) builderHasGoRoot() bool {
+	if !c.builderConfig {
+		return false
+	}
 	if r, ok := lookupEnv(c.env, "GOROOT"); ok && path.Clean(r) != goRoot {
 		return false
 	}
-	p, ok := lookupEnv(c.env, "PATH")
-	if !ok {
-		p = defaultPath
-	}
+	p, _ := lookupEnv(c.env, "PATH")
 	return slices.Contains(strings.Split(p, ":"), goRoot+"/bin")
 }
