@@ -48,27 +48,7 @@ func download(args []string) error {
 	if err != nil {
 		return err
 	}
-	downloaded := filepath.Join(modCache, "cache", "download")
-	if err := keepModuleFiles(downloaded, cacheDir); err != nil {
-		return err
-	}
-	return removeZips(downloaded)
-}
-
-// removeZips removes the module zips under dir, a module cache's download directory.
-func removeZips(dir string) error {
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(p) != ".zip" {
-			return err
-		}
-		if err := os.Remove(p); err != nil {
-			return fmt.Errorf("remove the module zip: %w", err)
-		}
-		return nil
-	})
+	return keepModuleFiles(filepath.Join(modCache, "cache", "download"), cacheDir)
 }
 
 // goEnv is the value the go command uses for a variable, its default included.
@@ -80,8 +60,9 @@ func goEnv(key string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// keepModuleFiles copies the module files under src that dst lacks. Each lands through a
-// rename, so a concurrent build reading dst as a proxy never sees half a file.
+// keepModuleFiles copies the module files under src that dst lacks, then removes the zips from
+// src. Each lands through a rename, so a concurrent build reading dst as a proxy never sees
+// half a file.
 func keepModuleFiles(src, dst string) error {
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil // a module without dependencies downloads nothing
@@ -100,11 +81,15 @@ func keepModuleFiles(src, dst string) error {
 			return err
 		}
 		to := filepath.Join(dst, rel)
-		if _, err := os.Stat(to); err == nil {
-			return nil
+		if _, err := os.Stat(to); err != nil {
+			if err := copyFile(p, to); err != nil {
+				return fmt.Errorf("keep %s: %w", rel, err)
+			}
 		}
-		if err := copyFile(p, to); err != nil {
-			return fmt.Errorf("keep %s: %w", rel, err)
+		if filepath.Ext(p) == ".zip" {
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("remove %s from the layer: %w", rel, err)
+			}
 		}
 		return nil
 	})
