@@ -95,7 +95,8 @@ func TestGoRunRootCgo(t *testing.T) {
 	}
 }
 
-// TestToolchainLayer checks the toolchain layer: GOROOT copied from the builder, without what a go build never reads, and a /tmp for the go command's work files.
+// TestToolchainLayer checks the toolchain layer: GOROOT copied from the builder, without what
+// a go build never reads, and a /tmp for the go command's work files.
 func TestToolchainLayer(t *testing.T) {
 	opt := crossOpts(arm64)
 	opt.Images = golangImages(defaultPath)
