@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goimage/goimage/internal/testenv"
 	"github.com/moby/buildkit/client"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
@@ -29,9 +30,7 @@ const (
 // (fails under CI=true, where the end-to-end tests must run).
 func daemon(t *testing.T) *client.Client {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end test: skipped with -short")
-	}
+	testenv.SkipIfShort(t, "end-to-end test")
 	host := os.Getenv("BUILDKIT_HOST")
 	if host == "" {
 		unavailable(t, `BUILDKIT_HOST is not set: run hack/dev up, then eval "$(hack/dev env)"`)
@@ -51,10 +50,7 @@ func daemon(t *testing.T) *client.Client {
 
 func unavailable(t *testing.T, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("end-to-end tests must run under CI=true: %s", why)
-	}
-	t.Skipf("end-to-end test skipped: %s", why)
+	testenv.Unavailable(t, "end-to-end test: "+why)
 }
 
 // repoRoot is the checkout this test runs in.

@@ -5,13 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/goimage/goimage/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestInitGoimagefile(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go list: skipped with -short")
-	}
+	testenv.SkipIfShort(t, "runs go list")
 	tests := []struct {
 		desc  string
 		files map[string]string

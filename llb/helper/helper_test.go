@@ -7,15 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goimage/goimage/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
 // helperBinary builds this command once per test into a temporary directory.
 func helperBinary(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the helper and runs the go command: skipped with -short")
-	}
+	testenv.SkipIfShort(t, "builds the helper and runs the go command")
 	bin := filepath.Join(t.TempDir(), "goimage-helper")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
