@@ -45,8 +45,12 @@ func TestHelperBuild(t *testing.T) {
 		files = append(files, a.GetMkfile().GetPath())
 	}
 	slices.Sort(files)
-	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/deps.go", "/download.go", "/go.mod", "/main.go", "/sbom.go", "/warm.go"}); diff != "" {
+	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/deps.go", "/diskcache.go", "/download.go", "/go.mod", "/main.go", "/sbom.go", "/warm.go"}); diff != "" {
 		t.Errorf("helper source files (-got +want):\n%s", diff)
+	}
+	// Its build cache is its own: never entries that other builds wrote to a shared mount.
+	if m := n.mount(goCache); m.MountType != pb.MountType_TMPFS {
+		t.Errorf("%s = %v, want a tmpfs of its own", goCache, m)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 // helperSource is the goimage-helper command (llb/helper), built in the graph for the build
 // platform so that it runs in any builder image.
 //
-//go:embed helper/main.go helper/deps.go helper/download.go helper/cacheprog.go helper/warm.go helper/sbom.go
+//go:embed helper/main.go helper/deps.go helper/download.go helper/cacheprog.go helper/diskcache.go helper/warm.go helper/sbom.go
 var helperSource embed.FS
 
 // Where the helper and the dependency cache live inside the builder.
@@ -55,7 +55,9 @@ func (c *converter) helper() llb.State {
 		c.location("version"),
 	)...)
 	run.AddMount(helperSrc, src, llb.Readonly)
-	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+	// A build cache of its own: the helper verifies the shared one, so it must not be
+	// built from entries that other builds wrote. Its layer is cached once per builder.
+	run.AddMount(goCache, llb.Scratch(), llb.Tmpfs())
 	st := run.AddMount(helperDir, llb.Scratch())
 	c.helperState = &st
 	return st

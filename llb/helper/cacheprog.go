@@ -2,15 +2,13 @@ package main
 
 import (
 	"bufio"
-	"encoding/hex"
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -42,8 +40,12 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// tieredCache is a build cache in layers: dir is read and written, ro are only read (layers
-// of earlier steps), and out, when set, receives a copy of every entry served or stored.
+// tieredCache is a build cache in layers. dir is the persistent cache mount that every build
+// on the daemon shares: read and written. ro are layers of earlier steps, only read. out,
+// when set, is a layer being made: it receives every entry this step used, and then dir is
+// written but never read, so that the layer holds only what this step computed or took from
+// ro. An entry of dir maps an action to an output on the word of whichever build wrote it;
+// its output can be verified, that mapping cannot, and a layer goes to other builders.
 type tieredCache struct {
 	dir diskCache
 	ro  []diskCache
@@ -52,7 +54,7 @@ type tieredCache struct {
 
 func cacheprog(args []string, in io.Reader, w io.Writer) error {
 	fl := flag.NewFlagSet("cacheprog", flag.ContinueOnError)
-	dir := fl.String("dir", "", "the build cache to read and write (GOCACHE layout)")
+	dir := fl.String("dir", "", "the shared build cache to write, and to read unless -out is set (GOCACHE layout)")
 	out := fl.String("out", "", "a directory that receives every entry used")
 	var ro multiFlag
 	fl.Var(&ro, "ro", "a read-only build cache to read from (repeatable)")
@@ -124,11 +126,23 @@ func (c *tieredCache) serve(in io.Reader, w io.Writer) error {
 	}
 }
 
+// get serves the first tier holding the action with an output whose bytes hash to its
+// output ID; an entry whose output was corrupted is a miss, so the go command recomputes it
+// and its put repairs the file.
 func (c *tieredCache) get(action []byte, res *response) error {
-	for _, d := range append([]diskCache{c.dir}, c.ro...) {
+	tiers := c.ro
+	if c.out == nil {
+		tiers = append([]diskCache{c.dir}, c.ro...)
+	}
+	for _, d := range tiers {
 		e, ok := d.get(action)
-		if !ok {
+		if !ok || !d.verified(e) {
 			continue
+		}
+		if d == c.dir {
+			// Mark the entry used as the go command does, so that a plain go command's
+			// trim of the same directory never deletes what this build was handed.
+			d.touch(action, e)
 		}
 		res.OutputID, res.Size, res.Time, res.DiskPath = e.output, e.size, &e.time, d.dataPath(e.output)
 		if c.out != nil {
@@ -140,7 +154,12 @@ func (c *tieredCache) get(action []byte, res *response) error {
 	return nil
 }
 
+// put stores what the go command computed, after checking that the body is the output it
+// names: the go command's output IDs are the SHA-256 of the bytes.
 func (c *tieredCache) put(action, output, body []byte, res *response) error {
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], output) {
+		return fmt.Errorf("put: body hashes to %x, not the output ID %x", sum, output)
+	}
 	e := entry{output: output, size: int64(len(body)), time: time.Now()}
 	if err := c.dir.put(action, e, body); err != nil {
 		return err
@@ -152,115 +171,4 @@ func (c *tieredCache) put(action, output, body []byte, res *response) error {
 	}
 	res.DiskPath = c.dir.dataPath(output)
 	return nil
-}
-
-// diskCache is a directory in the go command's own GOCACHE layout (cmd/go/internal/cache):
-// DIR/xx/<action>-a holds "v1 <action> <output> <size> <time>", DIR/xx/<output>-d the data.
-// Sharing it lets a go command without GOCACHEPROG use the same cache.
-type diskCache string
-
-type entry struct {
-	output []byte
-	size   int64
-	time   time.Time
-}
-
-func (d diskCache) path(id []byte, suffix string) string {
-	h := hex.EncodeToString(id)
-	if len(h) < 2 {
-		h = "00" + h
-	}
-	return filepath.Join(string(d), h[:2], h+"-"+suffix)
-}
-
-func (d diskCache) dataPath(output []byte) string { return d.path(output, "d") }
-
-func (d diskCache) get(action []byte) (entry, bool) {
-	data, err := os.ReadFile(d.path(action, "a"))
-	if err != nil {
-		return entry{}, false
-	}
-	f := strings.Fields(string(data))
-	if len(f) != 5 || f[0] != "v1" || f[1] != hex.EncodeToString(action) {
-		return entry{}, false
-	}
-	output, err1 := hex.DecodeString(f[2])
-	size, err2 := strconv.ParseInt(f[3], 10, 64)
-	nsec, err3 := strconv.ParseInt(f[4], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return entry{}, false
-	}
-	// An entry whose data is missing or truncated is a miss, as in the go command's cache.
-	if fi, err := os.Stat(d.dataPath(output)); err != nil || fi.Size() != size {
-		return entry{}, false
-	}
-	return entry{output: output, size: size, time: time.Unix(0, nsec)}, true
-}
-
-// put stores data before the entry that names it, each through a rename, so that a build
-// sharing the directory never sees a half-written entry.
-func (d diskCache) put(action []byte, e entry, body []byte) error {
-	dp := d.dataPath(e.output)
-	if fi, err := os.Stat(dp); err != nil || fi.Size() != e.size {
-		if err := writeAtomic(dp, func(w io.Writer) error { _, err := w.Write(body); return err }); err != nil {
-			return err
-		}
-	}
-	return d.putEntry(action, e)
-}
-
-// putEntry writes the action entry that names data already stored.
-func (d diskCache) putEntry(action []byte, e entry) error {
-	line := fmt.Sprintf("v1 %x %x %20d %20d\n", action, e.output, e.size, e.time.UnixNano())
-	return writeAtomic(d.path(action, "a"), func(w io.Writer) error { _, err := io.WriteString(w, line); return err })
-}
-
-// copyEntry copies an entry of src into d, unless d has it already. The data goes file to
-// file (copy_file_range where the kernel has it), never through memory.
-func (d diskCache) copyEntry(src diskCache, action []byte, e entry) error {
-	if _, ok := d.get(action); ok {
-		return nil
-	}
-	in, err := os.Open(src.dataPath(e.output))
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if err := writeAtomic(d.dataPath(e.output), func(w io.Writer) error { _, err := io.Copy(w, in); return err }); err != nil {
-		return err
-	}
-	return d.putEntry(action, e)
-}
-
-func writeAtomic(path string, write func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
-}
-
-// copyFile copies src to dst through a rename.
-func copyFile(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(dst, func(w io.Writer) error { _, err := w.Write(data); return err })
 }

@@ -82,45 +82,6 @@ func TestDeps(t *testing.T) {
 	goCmd(t, out, []string{"GOSUMDB=off", "GOWORK=off"}, "build", "-mod=mod", "./goimagedeps")
 }
 
-// TestCacheprogLayers checks the point of the cache program: a build with -out leaves a
-// directory that, read-only, lets a build with an empty cache compile nothing.
-func TestCacheprogLayers(t *testing.T) {
-	bin := helperBinary(t)
-	dir := module(t)
-	layer := t.TempDir()
-	prog := func(args ...string) string { return "GOCACHEPROG=" + bin + " cacheprog " + strings.Join(args, " ") }
-
-	first := goCmd(t, dir, []string{prog("-dir", t.TempDir(), "-out", layer)}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
-	for _, pkg := range []string{"fmt", "strings", "example.com/m/lib"} {
-		if !strings.Contains(first, pkg+"\n") {
-			t.Errorf("a cold build compiles %s; go build -v printed:\n%s", pkg, first)
-		}
-	}
-	second := goCmd(t, dir, []string{prog("-dir", t.TempDir(), "-ro", layer)}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
-	if strings.TrimSpace(second) != "" {
-		t.Errorf("a build reading the layer compiled:\n%s", second)
-	}
-	// Without the layer, the same build compiles again: the check above can fail.
-	third := goCmd(t, dir, []string{prog("-dir", t.TempDir())}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
-	if !strings.Contains(third, "fmt\n") {
-		t.Errorf("a build with an empty cache did not compile fmt:\n%s", third)
-	}
-}
-
-// TestCacheprogSharesGOCACHE checks that the directory the cache program writes is a GOCACHE
-// the go command reads by itself.
-func TestCacheprogSharesGOCACHE(t *testing.T) {
-	bin := helperBinary(t)
-	dir := module(t)
-	cache := t.TempDir()
-	goCmd(t, dir, []string{"GOCACHEPROG=" + bin + " cacheprog -dir " + cache}, "build", "-trimpath", "-o", os.DevNull, ".")
-	// The last GOCACHE in the environment wins over goCmd's fresh one.
-	out := goCmd(t, dir, []string{"GOCACHE=" + cache}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
-	if strings.TrimSpace(out) != "" {
-		t.Errorf("the go command's own cache missed what the cache program stored:\n%s", out)
-	}
-}
-
 func TestDepsSource(t *testing.T) {
 	main := &listedModule{Path: "example.com/m", Main: true}
 	dep := &listedModule{Path: "example.com/dep", Version: "v1.0.0"}

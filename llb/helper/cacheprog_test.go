@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// cacheProgEnv is the environment entry that makes the go command use the helper's cache program.
+func cacheProgEnv(bin string, args ...string) string {
+	return "GOCACHEPROG=" + bin + " cacheprog " + strings.Join(args, " ")
+}
+
+// build runs go build -v of the module in dir and returns the packages it compiled.
+func build(t *testing.T, dir string, env ...string) string {
+	t.Helper()
+	return goCmd(t, dir, env, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
+}
+
+// TestCacheprogLayers checks the point of the cache program: a build with -out leaves a
+// directory that, read-only, lets a build with an empty cache compile nothing.
+func TestCacheprogLayers(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	layer := t.TempDir()
+	prog := func(args ...string) string { return cacheProgEnv(bin, args...) }
+
+	first := goCmd(t, dir, []string{prog("-dir", t.TempDir(), "-out", layer)}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
+	for _, pkg := range []string{"strings", "example.com/m/lib"} {
+		if !strings.Contains(first, pkg+"\n") {
+			t.Errorf("a cold build compiles %s; go build -v printed:\n%s", pkg, first)
+		}
+	}
+	second := goCmd(t, dir, []string{prog("-dir", t.TempDir(), "-ro", layer)}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
+	if strings.TrimSpace(second) != "" {
+		t.Errorf("a build reading the layer compiled:\n%s", second)
+	}
+	// Without the layer, the same build compiles again: the check above can fail.
+	third := goCmd(t, dir, []string{prog("-dir", t.TempDir())}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
+	if !strings.Contains(third, "strings\n") {
+		t.Errorf("a build with an empty cache did not compile strings:\n%s", third)
+	}
+}
+
+// TestCacheprogSharesGOCACHE checks that the directory the cache program writes is a GOCACHE
+// the go command reads by itself.
+func TestCacheprogSharesGOCACHE(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	cache := t.TempDir()
+	goCmd(t, dir, []string{"GOCACHEPROG=" + bin + " cacheprog -dir " + cache}, "build", "-trimpath", "-o", os.DevNull, ".")
+	// The last GOCACHE in the environment wins over goCmd's fresh one.
+	out := goCmd(t, dir, []string{"GOCACHE=" + cache}, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
+	if strings.TrimSpace(out) != "" {
+		t.Errorf("the go command's own cache missed what the cache program stored:\n%s", out)
+	}
+}
+
+// smallModule writes a module whose build compiles few packages: main prints with the
+// builtin println what its package lib returns from strings.ToUpper.
+func smallModule(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":     "module example.com/m\n\ngo 1.22\n",
+		"main.go":    "package main\n\nimport \"example.com/m/lib\"\n\nfunc main() { println(lib.Up(\"x\")) }\n",
+		"lib/lib.go": "package lib\n\nimport \"strings\"\n\nfunc Up(s string) string { return strings.ToUpper(s) }\n",
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// runBinary runs a built program and returns what it printed.
+func runBinary(exe string) (string, error) {
+	out, err := exec.Command(exe).CombinedOutput()
+	return string(out), err
+}
+
+// dataFiles lists the output files (-d) of a GOCACHE directory.
+func dataFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, "-d") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// checkOutputs fails the test for every output file of dir whose bytes do not hash to the
+// output ID in its name.
+func checkOutputs(t *testing.T, dir string) {
+	t.Helper()
+	files := dataFiles(t, dir)
+	if len(files) == 0 {
+		t.Fatalf("%s holds no outputs", dir)
+	}
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if want := strings.TrimSuffix(filepath.Base(p), "-d"); hex.EncodeToString(sum[:]) != want {
+			t.Errorf("%s holds bytes hashing to %x", p, sum)
+		}
+	}
+}
+
+// TestCacheprogCorruptedEntry zero-fills every output in the shared cache, as a disk fault or
+// a careless build would: a build through the cache program recompiles instead of failing,
+// repairs the shared files, and a layer made from that cache holds only sound outputs.
+func TestCacheprogCorruptedEntry(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	shared := t.TempDir()
+	build(t, dir, cacheProgEnv(bin, "-dir", shared))
+	for _, p := range dataFiles(t, shared) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, make([]byte, fi.Size()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", shared)); !strings.Contains(out, "strings\n") {
+		t.Errorf("a build over zeroed outputs did not recompile strings:\n%s", out)
+	}
+	checkOutputs(t, shared)
+
+	// The go command itself reads the repaired cache: it has nothing left to compile.
+	if out := goCmd(t, dir, []string{"GOCACHE=" + shared}, "build", "-v", "-trimpath", "-o", os.DevNull, "."); strings.TrimSpace(out) != "" {
+		t.Errorf("the go command recompiled from the repaired cache:\n%s", out)
+	}
+
+	// Zeroed again, the shared cache cannot leak into a layer.
+	for _, p := range dataFiles(t, shared) {
+		if err := os.WriteFile(p, bytes.Repeat([]byte{0}, 8), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	layer := t.TempDir()
+	build(t, dir, cacheProgEnv(bin, "-dir", shared, "-out", layer))
+	checkOutputs(t, layer)
+}
+
+// TestCacheprogLayerIgnoresSharedMapping plants in the shared cache an action entry that
+// names another action's output: an output that verifies, under the wrong action, as a
+// hostile build on the same daemon could write. A layer is made only from what its own step
+// computed, so it never holds that mapping, and a build reading the layer alone still works.
+func TestCacheprogLayerIgnoresSharedMapping(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	shared := t.TempDir()
+	build(t, dir, cacheProgEnv(bin, "-dir", shared))
+	var entries []string
+	filepath.WalkDir(shared, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, "-a") {
+			entries = append(entries, p)
+		}
+		return err
+	})
+	if len(entries) < 2 {
+		t.Fatalf("the shared cache has %d action entries", len(entries))
+	}
+	// Every action now names the output of the next one.
+	var lines [][]string
+	for _, p := range entries {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, strings.Fields(string(data)))
+	}
+	planted := map[string][]byte{}
+	for i, p := range entries {
+		next := lines[(i+1)%len(lines)]
+		f := lines[i]
+		planted[p] = []byte(strings.Join([]string{f[0], f[1], next[2], next[3], f[4]}, " ") + "\n")
+		if err := os.WriteFile(p, planted[p], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	layer := t.TempDir()
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", shared, "-out", layer)); !strings.Contains(out, "strings\n") {
+		t.Errorf("a build making a layer took strings from the shared cache:\n%s", out)
+	}
+	for _, p := range entries {
+		rel, _ := filepath.Rel(shared, p)
+		data, err := os.ReadFile(filepath.Join(layer, rel))
+		if err != nil {
+			continue // not an action of this build
+		}
+		if bytes.Equal(data, planted[p]) {
+			t.Errorf("the layer took the planted entry %s", rel)
+		}
+	}
+	exe := filepath.Join(t.TempDir(), "m")
+	goCmd(t, dir, []string{cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", layer)}, "build", "-trimpath", "-o", exe, ".")
+	if out, err := runBinary(exe); err != nil || out != "X\n" {
+		t.Errorf("the binary built from the layer printed %q (%v), want \"X\\n\"", out, err)
+	}
+}
+
+// TestCacheprogTouchesServedEntries ages the shared cache past the go command's trim limit:
+// the entries a build through the cache program used survive a plain go command's trim of
+// the same directory, and the next build compiles nothing.
+func TestCacheprogTouchesServedEntries(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	shared := t.TempDir()
+	build(t, dir, cacheProgEnv(bin, "-dir", shared))
+	old := time.Now().Add(-10 * 24 * time.Hour)
+	filepath.WalkDir(shared, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			os.Chtimes(p, old, old)
+		}
+		return err
+	})
+	os.Remove(filepath.Join(shared, "trim.txt")) // the go command trims at most daily
+
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", shared)); strings.TrimSpace(out) != "" {
+		t.Fatalf("a warm build compiled:\n%s", out)
+	}
+	// A plain go command on the shared directory, building something else, trims it.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "go.mod"), []byte("module example.com/other\n\ngo 1.22\n"), 0o644)
+	os.WriteFile(filepath.Join(other, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644)
+	goCmd(t, other, []string{"GOCACHE=" + shared}, "build", "-trimpath", "-o", os.DevNull, ".")
+	if _, err := os.Stat(filepath.Join(shared, "trim.txt")); err != nil {
+		t.Fatalf("the go command did not trim: %v", err)
+	}
+
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", shared)); strings.TrimSpace(out) != "" {
+		t.Errorf("after a trim, a build compiled what it had used:\n%s", out)
+	}
+}
+
+// TestCacheprogConcurrentBuilds runs builds that share one empty cache directory at the same
+// time, as builds on one daemon do: each computes and writes the same entries.
+func TestCacheprogConcurrentBuilds(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	shared := t.TempDir()
+	var wg sync.WaitGroup
+	for i := 0; i < 3; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command("go", "build", "-trimpath", "-o", os.DevNull, ".")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0", cacheProgEnv(bin, "-dir", shared))
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("build %d: %v\n%s", i, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	checkOutputs(t, shared)
+}
+
+// TestCacheprogPutChecksBody: a put whose body is not the output it names is refused.
+func TestCacheprogPutChecksBody(t *testing.T) {
+	c := &tieredCache{dir: diskCache(t.TempDir())}
+	body := []byte("export data")
+	sum := sha256.Sum256(body)
+	var res response
+	if err := c.put([]byte{1, 2, 3}, sum[:], []byte("something else"), &res); err == nil {
+		t.Error("a put of a body that does not hash to its output ID succeeded")
+	}
+	if err := c.put([]byte{1, 2, 3}, sum[:], body, &res); err != nil {
+		t.Errorf("a sound put failed: %v", err)
+	}
+	if e, ok := c.dir.get([]byte{1, 2, 3}); !ok || !c.dir.verified(e) {
+		t.Error("the sound put is not served")
+	}
+}
