@@ -16,20 +16,25 @@ import (
 // likely a mistake (or an attack on the decoder) than a real build.
 const MaxSize = 256 << 10
 
-// Parse decodes and validates a Goimagefile. Unknown fields, wrong types, a missing version
-// and invalid values are all reported together as *Errors, sorted by position.
+// Parse decodes and validates a Goimagefile. Input that is not one UTF-8 YAML document is
+// refused first, with the position of the problem; then unknown fields, duplicate keys,
+// wrong types, aliases expanding past their budget, a missing version and invalid values
+// are all reported together as *Errors, sorted by position.
 func Parse(data []byte) (*Spec, error) {
 	if len(data) > MaxSize {
 		return nil, Errors{{Msg: fmt.Sprintf("file is %d bytes, over the %d byte limit", len(data), MaxSize)}}
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, Errors{yamlError(err)}
+	if err := checkUTF8(data); err != nil {
+		return nil, Errors{err}
 	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
+	doc, err := parseYAML(data)
+	if err != nil {
+		return nil, Errors{err}
+	}
+	if doc == nil || len(doc.Content) == 0 {
 		return nil, Errors{{Pos: Pos{1, 1}, Path: "version", Msg: "required (the file is empty)"}}
 	}
-	d := decoder{positions: map[string]Pos{}}
+	d := decoder{positions: map[string]Pos{}, checked: map[*yaml.Node]bool{}}
 	s := &Spec{}
 	root := doc.Content[0]
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
@@ -74,6 +79,9 @@ type decoder struct {
 	positions map[string]Pos
 	errs      Errors
 	depth     int
+	budget    aliasBudget
+	// checked are the mappings whose keys duplicateKeys has checked.
+	checked map[*yaml.Node]bool
 }
 
 // maxDepth bounds nesting; the format itself is never deeper than four.
@@ -85,7 +93,11 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
-		n = n.Alias
+		d.decodeAlias(n, v, path)
+		return
+	}
+	if !d.spend(n) {
+		return
 	}
 	if path != "" {
 		d.positions[path] = Pos{n.Line, n.Column}
@@ -146,9 +158,14 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.errorf(n, path, "want a mapping, got %s", kindName(n))
 		return
 	}
+	d.duplicateKeys(n, path)
 	fields := fieldsByTag(v.Type())
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := n.Content[i], n.Content[i+1]
+		key, ok := d.mapKey(n, i, path)
+		if !ok {
+			continue
+		}
+		val := n.Content[i+1]
 		idx, ok := fields[key.Value]
 		if !ok {
 			d.errorf(key, join(path, key.Value), "unknown field%s", suggest(key.Value, fields))
@@ -175,9 +192,14 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		d.errorf(n, path, "want a mapping, got %s", kindName(n))
 		return
 	}
+	d.duplicateKeys(n, path)
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := n.Content[i], n.Content[i+1]
+		key, ok := d.mapKey(n, i, path)
+		if !ok {
+			continue
+		}
+		val := n.Content[i+1]
 		p := join(path, key.Value)
 		k, ok := d.scalar(key, p, "a string key")
 		if !ok {
@@ -188,6 +210,28 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		m.SetMapIndex(reflect.ValueOf(k), e)
 	}
 	v.Set(m)
+}
+
+// duplicateKeys reports every key of a mapping that an earlier key of it already set,
+// which yaml.v3 accepts in a yaml.Node (the last would win). A mapping reached again
+// through an alias is not reported again.
+func (d *decoder) duplicateKeys(n *yaml.Node, path string) {
+	if d.checked[n] {
+		return
+	}
+	d.checked[n] = true
+	first := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := n.Content[i]
+		if key.Kind != yaml.ScalarNode {
+			continue // a list, mapping or alias key is an error of its own
+		}
+		if f, ok := first[key.Value]; ok {
+			d.errorf(key, join(path, key.Value), "duplicate key: already set on line %d", f.Line)
+			continue
+		}
+		first[key.Value] = key
+	}
 }
 
 func fieldsByTag(t reflect.Type) map[string]int {

@@ -21,6 +21,9 @@ func FuzzParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
+	// No file of testdata has aliases: start the fuzzer from some, to mutate around the budget.
+	f.Add([]byte(aliasBomb(50, 40)))
+	f.Add([]byte(sharedScalar(30, 4)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse(data)
 		if err != nil {

@@ -44,7 +44,28 @@ var goimageFlags = map[string]string{
 
 // reservedEnv are variables goimage sets itself; the spec has fields for the ones a user
 // may choose (cgo, goproxy, goprivate) and the target platform decides the rest.
-var reservedEnv = []string{"GOOS", "GOARCH", "GOARM", "CGO_ENABLED", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GOINSECURE", "GOFLAGS"}
+var reservedEnv = []string{"GOOS", "GOARCH", "GOARM", "CGO_ENABLED", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GOINSECURE", "GOFLAGS", "GOCACHEPROG"}
+
+// guardedEnv are variables goimage leaves unset because each would undo what a field of
+// the spec, or goimage itself, decides, with what to do instead. Only the build env is
+// guarded: image.env is the running program's, where the go command never reads them.
+var guardedEnv = map[string]string{
+	// A go env file can set anything reservedEnv keeps out of env.
+	"GOENV": "GOENV names a go env file, which could set the variables goimage reserves: use the spec's fields",
+	// Every downloaded module is checked against go.sum and the checksum database.
+	"GOSUMDB": "goimage keeps the checksum database on: for modules it cannot see, use `gonosumdb:` or `goprivate:`",
+	// Some CI setups set it to skip the checksum database, but the go command never reads it.
+	"GONOSUMCHECK": "the go command does not read GONOSUMCHECK: to skip the checksum database for some modules, use `gonosumdb:`",
+	// Modules fetched around the proxy would also go around goproxy and goprivate.
+	"GONOPROXY": "GONOPROXY would fetch modules around `goproxy:`: use `goprivate:`, which also keeps them out of the checksum database",
+	// Credentials reach the module download only as a secret or the SSH agent, never in
+	// the build's cache keys; GOAUTH could also run a command there.
+	"GOAUTH": "credentials reach the module download only through `private:`: use `private.netrc:` or `private.ssh:`",
+	// The default lets public modules use git and hg only; private ones may use any.
+	"GOVCS": "GOVCS would let public modules use version control tools other than git and hg: list private modules in `goprivate:`, which may use any",
+	// The module download sees only the module root's go.work; another would differ.
+	"GOWORK": "goimage decides: the build uses the go.work at the module root (`dir:`) if there is one, the only one the module download sees",
+}
 
 // ReservedNames are top-level directories of base images that a binary at /NAME would hide.
 var ReservedNames = []string{"bin", "boot", "dev", "etc", "home", "lib", "lib64", "proc", "root", "run", "sbin", "sys", "tmp", "usr", "var"}
@@ -279,8 +300,13 @@ func (v *validator) validateGenerate() {
 
 func (v *validator) validateTest() {
 	for i, pkg := range v.s.Test.Packages {
-		if !packageRe.MatchString(pkg) {
-			v.add(fmt.Sprintf("test.packages[%d]", i), "want a package pattern of the module such as ./... or ./pkg/x, got %q", pkg)
+		p := fmt.Sprintf("test.packages[%d]", i)
+		switch {
+		case !packageRe.MatchString(pkg):
+			v.add(p, "want a package pattern of the module such as ./... or ./pkg/x, got %q", pkg)
+		case escapes(pkg):
+			// packageRe takes ".." for a directory name, as in ./../x or ./a/../..
+			v.add(p, "%q leaves the module: give a package pattern of the module such as ./... or ./pkg/x", pkg)
 		}
 	}
 	v.goFlags("test.flags", v.s.Test.Flags)
@@ -321,9 +347,16 @@ func (v *validator) relPath(field, p string) {
 		v.add(field, "%q looks like a flag: give a path such as ./%s", p, strings.TrimLeft(p, "-"))
 	case strings.ContainsAny(p, "\x00\n\r\\"):
 		v.add(field, "%q contains characters a path cannot have", p)
-	case path.Clean(p) == ".." || strings.HasPrefix(path.Clean(p), "../"):
+	case escapes(p):
 		v.add(field, "%q leaves the build context", p)
 	}
+}
+
+// escapes reports whether a relative path leads out of its directory: once cleaned, a
+// ".." can only lead it. An absolute path escapes too.
+func escapes(p string) bool {
+	c := path.Clean(p)
+	return path.IsAbs(c) || c == ".." || strings.HasPrefix(c, "../")
 }
 
 func (v *validator) imageRef(field, ref string) {
@@ -339,6 +372,8 @@ func (v *validator) envKeys(field string, env map[string]string, build bool) {
 			v.add(field+"."+k, "%q is not a variable name", k)
 		case build && slices.Contains(reservedEnv, k):
 			v.add(field+"."+k, "goimage sets %s itself%s", k, reservedHint(k))
+		case build && guardedEnv[k] != "":
+			v.add(field+"."+k, "%s", guardedEnv[k])
 		}
 	}
 }
@@ -351,6 +386,8 @@ func reservedHint(k string) string {
 		return ": use `" + strings.ToLower(k) + ":`"
 	case "GOOS", "GOARCH", "GOARM":
 		return ": use platforms or --platform"
+	case "GOCACHEPROG":
+		return ": it keeps the build cache"
 	}
 	return ""
 }
