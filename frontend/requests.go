@@ -46,29 +46,32 @@ func listTargets(s *spec.Spec, sm *llb.SourceMap) *targets.List {
 	return l
 }
 
-// outlineOf answers `--call outline`: the build args the Goimagefile reads.
+// outlineOf answers `--call outline`: the build args the Goimagefile reads, each once. First
+// those the fields that expand ${NAME} read (ldflags and gcflags; see llb's compile.go),
+// binary by binary, ldflags before gcflags, each at its first use; then SOURCE_DATE_EPOCH.
 func outlineOf(s *spec.Spec, sm *llb.SourceMap) *outline.Outline {
 	o := &outline.Outline{Sources: [][]byte{sm.Data}}
 	var seen []string
+	add := func(name, description, field string) {
+		if slices.Contains(seen, name) {
+			return
+		}
+		seen = append(seen, name)
+		o.Args = append(o.Args, outline.Arg{Name: name, Description: description, Location: location(s, field)})
+	}
 	for i, b := range s.Binaries {
-		for j, f := range b.Ldflags {
-			for _, name := range spec.ArgRefs(f) {
-				if slices.Contains(seen, name) {
-					continue
+		for _, list := range []struct {
+			field  string
+			values []string
+		}{{"ldflags", b.Ldflags}, {"gcflags", b.Gcflags}} {
+			for j, f := range list.values {
+				for _, name := range spec.ArgRefs(f) {
+					add(name, fmt.Sprintf("expanded in the %s of %s", list.field, b.Name), fmt.Sprintf("binaries[%d].%s[%d]", i, list.field, j))
 				}
-				seen = append(seen, name)
-				o.Args = append(o.Args, outline.Arg{
-					Name:        name,
-					Description: "expanded in the ldflags of " + b.Name,
-					Location:    location(s, fmt.Sprintf("binaries[%d].ldflags[%d]", i, j)),
-				})
 			}
 		}
 	}
-	o.Args = append(o.Args, outline.Arg{
-		Name:        "SOURCE_DATE_EPOCH",
-		Description: "the time of every file and of the image (default: 1970-01-01)",
-	})
+	add("SOURCE_DATE_EPOCH", "the time of every file and of the image (default: 1970-01-01)", "")
 	if s.Private.Netrc != "" {
 		o.Secrets = append(o.Secrets, outline.Secret{Name: s.Private.Netrc, Location: location(s, "private.netrc")})
 	}

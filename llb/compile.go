@@ -3,7 +3,6 @@ package llb
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -43,16 +42,35 @@ func (c *converter) buildArgs(b spec.Binary) []string {
 }
 
 // compileFlags are the flags that decide how packages compile, so the dependency cache of a
-// binary is built with them too: tags, gcflags and the spec's extra flags.
+// binary is built with them too: tags, gcflags and the spec's extra flags. Each gcflags
+// entry is one -gcflags argument, its build args expanded by spec.GcflagsValue; an entry
+// left with no flags passes none. An entry checkFlags refuses is left out.
 func (c *converter) compileFlags(b spec.Binary) []string {
 	var args []string
 	if tags := c.tags(b); len(tags) > 0 {
 		args = append(args, "-tags", strings.Join(tags, ","))
 	}
-	for _, f := range b.Gcflags {
-		args = append(args, "-gcflags", c.expandArgs(f))
+	gcflags, _ := c.gcflags(b)
+	for _, v := range gcflags {
+		args = append(args, "-gcflags", v)
 	}
 	return append(args, b.Flags...)
+}
+
+// gcflags are the -gcflags values of a binary, and the problems of the entries left out.
+func (c *converter) gcflags(b spec.Binary) ([]string, []flagError) {
+	var vals []string
+	var errs []flagError
+	for j, f := range b.Gcflags {
+		v, err := spec.GcflagsValue(f, c.opt.BuildArgs)
+		switch {
+		case err != nil:
+			errs = append(errs, flagError{fmt.Sprintf("gcflags[%d]", j), err})
+		case v != "":
+			vals = append(vals, v)
+		}
+	}
+	return vals, errs
 }
 
 // tags are a binary's build tags, with timetzdata when the spec embeds the time zones.
@@ -74,42 +92,58 @@ func mainPackage(p string) string {
 	return "./" + p
 }
 
-var argRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-// ldflags joins the base flags with the spec's, expanding ${NAME} from the build args. The
-// spec's words are split before expansion and each expanded word is quoted as the go command
-// reads -ldflags, so a build arg value is always one word and can never add a flag.
+// ldflags is the -ldflags value: the base flags and the spec's, its build args expanded by
+// spec.ExpandFlagWords (split like the go command splits -ldflags, then ${NAME} expanded
+// inside each word) and joined with spec.JoinFlags, so cmd/go reads each build arg value
+// back as part of exactly one linker argument. An entry checkFlags refuses is left out.
 func (c *converter) ldflags(b spec.Binary) string {
-	words := []string{baseLdflags}
-	for _, f := range b.Ldflags {
-		for _, w := range strings.Fields(f) {
-			if w = c.expandArgs(w); w != "" {
-				words = append(words, quoteWord(w))
-			}
+	v, _ := c.ldflagsValue(b)
+	return v
+}
+
+// ldflagsValue is ldflags, and the problems of the entries left out.
+func (c *converter) ldflagsValue(b spec.Binary) (string, []flagError) {
+	words := strings.Fields(baseLdflags)
+	var errs []flagError
+	for j, f := range b.Ldflags {
+		w, err := spec.ExpandFlagWords(f, c.opt.BuildArgs)
+		if err != nil {
+			errs = append(errs, flagError{fmt.Sprintf("ldflags[%d]", j), err})
+			continue
+		}
+		words = append(words, w...)
+	}
+	// ExpandFlagWords returns only words JoinFlags can spell.
+	v, err := spec.JoinFlags(words)
+	if err != nil {
+		return baseLdflags, append(errs, flagError{"ldflags", err})
+	}
+	return v, errs
+}
+
+// flagError is a refused ldflags or gcflags entry: its field under the binary, and why.
+type flagError struct {
+	field string
+	err   error
+}
+
+// checkFlags computes the ldflags and gcflags of every binary with the build args and
+// returns every entry that cannot be passed to the go command as written, at its field:
+// an unterminated quote, a word with both kinds of quote, a build arg that would make a
+// -gcflags value a PATTERN=FLAGS. Convert calls it before any step is made, so that
+// ldflags and compileFlags, which leave such entries out, never run with one.
+func (c *converter) checkFlags() error {
+	var errs spec.Errors
+	for i, b := range c.spec.Binaries {
+		_, lerrs := c.ldflagsValue(b)
+		_, gerrs := c.gcflags(b)
+		for _, e := range append(lerrs, gerrs...) {
+			field := fmt.Sprintf("binaries[%d].%s", i, e.field)
+			errs = append(errs, &spec.FieldError{Pos: c.spec.Pos(field), Path: field, Msg: e.err.Error()})
 		}
 	}
-	return strings.Join(words, " ")
-}
-
-// expandArgs replaces each ${NAME} with the build arg NAME, empty when unset.
-func (c *converter) expandArgs(s string) string {
-	return argRef.ReplaceAllStringFunc(s, func(ref string) string {
-		return c.opt.BuildArgs[argRef.FindStringSubmatch(ref)[1]]
-	})
-}
-
-// quoteWord quotes a word the way cmd/go splits flag lists: a word holding white space or a
-// quote is wrapped in whichever quote it does not contain. A word with both kinds has its
-// double quotes removed, since the go command cannot represent it.
-func quoteWord(w string) string {
-	if !strings.ContainsAny(w, " \t\n\r'\"") {
-		return w
+	if len(errs) == 0 {
+		return nil
 	}
-	if !strings.Contains(w, "'") {
-		return "'" + w + "'"
-	}
-	if !strings.Contains(w, `"`) {
-		return `"` + w + `"`
-	}
-	return `"` + strings.ReplaceAll(w, `"`, "") + `"`
+	return errs
 }

@@ -59,6 +59,9 @@ func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkFlags(); err != nil {
+		return nil, err
+	}
 	groups, groupOf := c.depGroups()
 	depCaches := make([]llb.State, len(groups))
 	for i, g := range groups {

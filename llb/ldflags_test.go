@@ -1,6 +1,8 @@
 package llb
 
 import (
+	"context"
+	"errors"
 	"path"
 	"slices"
 	"strings"
@@ -110,11 +112,10 @@ func TestLdflags(t *testing.T) {
 			wantSplit: []string{"-s", "-w", "-buildid=", "-X", `main.version=1" -X main.admin=true "`},
 		},
 		{
-			desc:      "injection: both quotes (double quotes dropped, still one word)",
-			ldflags:   []string{`"-X main.version=${VERSION}"`},
-			buildArgs: map[string]string{"VERSION": `a' -X main.admin="b`},
-			want:      `-s -w -buildid= -X "main.version=a' -X main.admin=b"`,
-			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=a' -X main.admin=b"},
+			desc:      "a single quote in a literal word, quoted back",
+			ldflags:   []string{`"-X main.msg=it's"`},
+			want:      `-s -w -buildid= -X "main.msg=it's"`,
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.msg=it's"},
 		},
 		{
 			desc:      "injection: newline and tab",
@@ -136,6 +137,32 @@ func TestLdflags(t *testing.T) {
 			buildArgs: map[string]string{"VERSION": "${SECRET}", "SECRET": "hunter2"},
 			want:      "-s -w -buildid= -X main.version=${SECRET}",
 			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.version=${SECRET}"},
+		},
+		{
+			desc:      "-X with a value quoted as cmd/go reads it",
+			ldflags:   []string{`"-X 'main.msg=hello world'"`},
+			want:      "-s -w -buildid= -X 'main.msg=hello world'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.msg=hello world"},
+		},
+		{
+			desc:      "-X with a double-quoted value holding a build arg",
+			ldflags:   []string{`'-X "main.msg=${GREETING}, world"'`},
+			buildArgs: map[string]string{"GREETING": "hello"},
+			want:      "-s -w -buildid= -X 'main.msg=hello, world'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.msg=hello, world"},
+		},
+		{
+			desc:      "-extldflags with two flags stays one linker argument",
+			ldflags:   []string{"-linkmode=external", `"-extldflags '-static -lm'"`},
+			want:      "-s -w -buildid= -linkmode=external -extldflags '-static -lm'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-linkmode=external", "-extldflags", "-static -lm"},
+		},
+		{
+			desc:      "several -X in one entry, values with spaces",
+			ldflags:   []string{`"-X 'main.a=one two' -X main.b=${B} -X 'main.c=${C} four'"`},
+			buildArgs: map[string]string{"B": "x -s", "C": "three"},
+			want:      "-s -w -buildid= -X 'main.a=one two' -X 'main.b=x -s' -X 'main.c=three four'",
+			wantSplit: []string{"-s", "-w", "-buildid=", "-X", "main.a=one two", "-X", "main.b=x -s", "-X", "main.c=three four"},
 		},
 		{
 			desc:      "$NAME without braces is literal",
@@ -277,6 +304,175 @@ func TestNoShellAnywhere(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			_, g := convert(t, tc.goimagefile, tc.opt)
 			assertNoShell(t, g)
+		})
+	}
+}
+
+// gcflagsSpec is a one-binary Goimagefile with the given gcflags, each a YAML scalar.
+func gcflagsSpec(gcflags ...string) string {
+	return "version: 1\nbinaries:\n  - main: ./cmd/app\n    gcflags: [" + strings.Join(gcflags, ", ") + "]\n"
+}
+
+// goReadsGcflags reads a -gcflags value as cmd/go does (cmd/go/internal/load/flag.go,
+// PerPackageFlag.set): a value not starting with '-' is PATTERN=FLAGS.
+func goReadsGcflags(t *testing.T, v string) (pattern string, flags []string) {
+	t.Helper()
+	if !strings.HasPrefix(v, "-") {
+		var ok bool
+		if pattern, v, ok = strings.Cut(v, "="); !ok || pattern == "" || strings.ContainsAny(pattern[:1], `'"`) {
+			t.Fatalf("cmd/go refuses -gcflags %q", v)
+		}
+	}
+	flags, err := splitQuoted(v)
+	if err != nil {
+		t.Fatalf("cmd/go cannot split -gcflags %q: %v", v, err)
+	}
+	return pattern, flags
+}
+
+// TestGcflags checks ${NAME} expansion in gcflags: each entry is one -gcflags argument, a
+// build arg value stays inside its one compiler argument, and only the Goimagefile's own
+// text can give a PATTERN=. The dependency compile step gets the same flags.
+func TestGcflags(t *testing.T) {
+	tests := []struct {
+		desc      string
+		gcflags   []string // YAML scalars
+		buildArgs map[string]string
+		want      []string   // the -gcflags values
+		wantRead  [][]string // each as cmd/go reads it: the pattern, then the compiler's arguments
+	}{
+		{
+			desc:     "no build args",
+			gcflags:  []string{`"all=-N -l"`, "-m"},
+			want:     []string{"all=-N -l", "-m"},
+			wantRead: [][]string{{"all", "-N", "-l"}, {"", "-m"}},
+		},
+		{
+			desc:      "injection: a value adding a flag stays in its word",
+			gcflags:   []string{`"-N -d=${DEBUG}"`},
+			buildArgs: map[string]string{"DEBUG": "checkptr=0 -B"},
+			want:      []string{"-N '-d=checkptr=0 -B'"},
+			wantRead:  [][]string{{"", "-N", "-d=checkptr=0 -B"}},
+		},
+		{
+			desc:      "injection: the same after a literal pattern",
+			gcflags:   []string{`"all=-d=${DEBUG}"`},
+			buildArgs: map[string]string{"DEBUG": "checkptr=0 -B"},
+			want:      []string{"all='-d=checkptr=0 -B'"},
+			wantRead:  [][]string{{"all", "-d=checkptr=0 -B"}},
+		},
+		{
+			desc:      "injection: a PATTERN= after the first flag is a word, not a pattern",
+			gcflags:   []string{`"-N ${GCF}"`},
+			buildArgs: map[string]string{"GCF": "all=-B"},
+			want:      []string{"-N all=-B"},
+			wantRead:  [][]string{{"", "-N", "all=-B"}},
+		},
+		{
+			desc:      "a plain value",
+			gcflags:   []string{`"-d=${DEBUG}"`},
+			buildArgs: map[string]string{"DEBUG": "checkptr=0"},
+			want:      []string{"-d=checkptr=0"},
+			wantRead:  [][]string{{"", "-d=checkptr=0"}},
+		},
+		{
+			desc:     "an entry left empty passes no -gcflags",
+			gcflags:  []string{`"${GCF}"`, "-m", `"all=${GCF}"`},
+			want:     []string{"-m"},
+			wantRead: [][]string{{"", "-m"}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			opt := crossOpts(arm64)
+			opt.BuildArgs = tc.buildArgs
+			_, g := convert(t, gcflagsSpec(tc.gcflags...), opt)
+			args := g.named("go build ./cmd/app linux/arm64").exec().Meta.Args
+			var wantArgs []string
+			for _, v := range tc.want {
+				wantArgs = append(wantArgs, "-gcflags", v)
+			}
+			wantBuild := append(append([]string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid="}, wantArgs...), "-o", "/out/app", "./cmd/app")
+			if diff := cmp.Diff(args, wantBuild); diff != "" {
+				t.Errorf("go build args (-got +want):\n%s", diff)
+			}
+			var read [][]string
+			for _, v := range tc.want {
+				pattern, flags := goReadsGcflags(t, v)
+				read = append(read, append([]string{pattern}, flags...))
+			}
+			if diff := cmp.Diff(read, tc.wantRead); diff != "" {
+				t.Errorf("cmd/go reads (-got +want):\n%s", diff)
+			}
+			deps := g.named("compile the dependencies of ./cmd/app linux/arm64").exec().Meta.Args
+			if len(wantArgs) > 0 && !containsRun(deps, wantArgs) {
+				t.Errorf("dependency compile args %q lack %q", deps, wantArgs)
+			}
+		})
+	}
+}
+
+// TestFlagsRefused checks that a flag list the go command cannot read as written, or that
+// a build arg would turn into more than its one word, fails the conversion at its field:
+// nothing is silently changed or dropped.
+func TestFlagsRefused(t *testing.T) {
+	tests := []struct {
+		desc        string
+		goimagefile string
+		buildArgs   map[string]string
+		want        []string // the errors, in order
+	}{
+		{
+			desc:        "a build arg making a gcflags PATTERN=",
+			goimagefile: gcflagsSpec(`"${GCF}"`),
+			buildArgs:   map[string]string{"GCF": "all=-B"},
+			want:        []string{`4:15: binaries[0].gcflags[0]: "${GCF}": with build arg GCF the value starts with "a", not '-'`},
+		},
+		{
+			desc:        "a build arg putting a space in the first gcflag",
+			goimagefile: gcflagsSpec(`"-d=${DEBUG}"`),
+			buildArgs:   map[string]string{"DEBUG": "checkptr=0 -B"},
+			want:        []string{`4:15: binaries[0].gcflags[0]: "-d=${DEBUG}": with build arg DEBUG the first flag holds white space or a quote`},
+		},
+		{
+			desc:        "both quotes in an ldflags build arg",
+			goimagefile: ldflagsSpec(`"-X main.version=${VERSION}"`),
+			buildArgs:   map[string]string{"VERSION": `a' -X main.admin="b`},
+			want:        []string{`4:15: binaries[0].ldflags[0]: "main.version=${VERSION}": with build arg VERSION the word holds both single and double quotes`},
+		},
+		{
+			desc: "every problem at once",
+			goimagefile: `version: 1
+binaries:
+  - main: ./cmd/app
+    ldflags: ["-s", "-X 'main.a=b"]
+  - main: ./cmd/other
+    gcflags: ["-N", "${P}=-B"]
+`,
+			buildArgs: map[string]string{"P": "all"},
+			want: []string{
+				`4:21: binaries[0].ldflags[1]: unterminated ' string`,
+				`6:21: binaries[1].gcflags[1]: "${P}=-B": with build arg P the value starts with "a", not '-'`,
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			opt := crossOpts(arm64)
+			opt.BuildArgs = tc.buildArgs
+			_, err := Convert(context.Background(), parse(t, tc.goimagefile), opt)
+			var errs spec.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Convert error = %v, want spec.Errors", err)
+			}
+			if len(errs) != len(tc.want) {
+				t.Fatalf("errors = %q, want %d", errs, len(tc.want))
+			}
+			for i, e := range errs {
+				if !strings.HasPrefix(e.Error(), tc.want[i]) {
+					t.Errorf("error %d = %q, want it to start with %q", i, e, tc.want[i])
+				}
+			}
 		})
 	}
 }
