@@ -105,7 +105,11 @@ func TestDockerfileEquivalent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			write(t, filepath.Join(tc.dir, "Dockerfile"), dockerfile.Write(s))
+			df, err := dockerfile.Write(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, filepath.Join(tc.dir, "Dockerfile"), df)
 			ref := imageRef(t, "dockerfile-"+tc.name)
 			mustCommand(t, "buildctl", append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
 				"--local", "context=" + tc.dir, "--local", "dockerfile=" + tc.dir, "--output", pushOutput(ref)}, tc.args...)...)

@@ -47,8 +47,11 @@ func main() {
 		err = runCheck(os.Stdout, args)
 	case "dockerfile":
 		var s *spec.Spec
+		var out string
 		if s, _, err = readSpec("dockerfile", args); err == nil {
-			_, err = fmt.Fprint(os.Stdout, dockerfile.Write(s))
+			if out, err = dockerfile.Write(s); err == nil {
+				_, err = fmt.Fprint(os.Stdout, out)
+			}
 		}
 	case "run":
 		err = runRun(context.Background(), os.Stdout, os.Stderr, args)
