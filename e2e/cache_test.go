@@ -85,3 +85,32 @@ func TestFreshBuilderImportsCache(t *testing.T) {
 		t.Errorf("running the image printed %q, want %q", out, want)
 	}
 }
+
+// TestNoCache rebuilds an unchanged example with --no-cache (the no-cache frontend option
+// buildx and buildctl send): every step runs again, where without it every step is cached.
+func TestNoCache(t *testing.T) {
+	c := daemon(t)
+	dir := example(t, "hello")
+	if _, _, err := solve(t, c, dir, nil); err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	steps := []string{"go mod download", "go build . linux/amd64"}
+	for _, tt := range []struct {
+		desc    string
+		attrs   map[string]string
+		wantRun bool
+	}{
+		{"again", nil, false},
+		{"with --no-cache", map[string]string{"no-cache": ""}, true},
+	} {
+		_, vs, err := solve(t, c, dir, tt.attrs)
+		if err != nil {
+			t.Fatalf("build %s: %v", tt.desc, err)
+		}
+		for _, name := range steps {
+			if ran := !vs.reused(t, name); ran != tt.wantRun {
+				t.Errorf("build %s: %q ran = %v, want %v", tt.desc, name, ran, tt.wantRun)
+			}
+		}
+	}
+}

@@ -94,6 +94,12 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		},
 	}
 	opt.SBOM = bc.SBOM != nil && !test
+	var noCache []llb.ConstraintsOpt
+	if bc.IsNoCache(bc.Target) {
+		// --no-cache (or a --no-cache-filter naming the target): every step runs again,
+		// and BuildKit gives them new, empty cache mounts, as for a Dockerfile.
+		noCache = append(noCache, llb.IgnoreCache)
+	}
 	var sboms sync.Map // platform -> client.Reference of the SBOM
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		o := opt
@@ -104,7 +110,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
-		def, err := res.State.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
+		def, err := res.State.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(c.BuildOpts().LLBCaps)}, noCache...)...)
 		if err != nil {
 			return nil, fmt.Errorf("marshal LLB for %s: %w", platforms.Format(res.Image.Platform), err)
 		}
@@ -117,7 +123,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return nil, err
 		}
 		if res.SBOM != nil {
-			sbom, err := solveState(ctx, c, *res.SBOM)
+			sbom, err := solveState(ctx, c, *res.SBOM, noCache...)
 			if err != nil {
 				return nil, fmt.Errorf("SBOM: %w", err)
 			}
@@ -155,8 +161,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 const predicateSPDX = "https://spdx.dev/Document"
 
 // solveState solves a state of the build to a reference.
-func solveState(ctx context.Context, c client.Client, st llb.State) (client.Reference, error) {
-	def, err := st.Marshal(ctx, llb.WithCaps(c.BuildOpts().LLBCaps))
+func solveState(ctx context.Context, c client.Client, st llb.State, opts ...llb.ConstraintsOpt) (client.Reference, error) {
+	def, err := st.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(c.BuildOpts().LLBCaps)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
