@@ -138,7 +138,8 @@ func companyBuilder(t *testing.T, name string, files map[string]string, lines st
 
 // TestPrivateModuleNetrc builds a project needing a module that only an authenticated proxy
 // serves: without the netrc secret the build stops naming the secret; with it the image
-// runs; and the secret's bytes are nowhere in the image or the exported cache.
+// runs; the secret's bytes are nowhere in the image or the exported cache; and afterwards
+// neither this project without the right secret nor another project gets the module.
 func TestPrivateModuleNetrc(t *testing.T) {
 	c := daemon(t)
 	proxy, srv := newPrivateProxy(t)
@@ -183,6 +184,31 @@ base: scratch
 	}
 
 	assertNowhere(t, ref, cacheDir, []byte(proxy.password))
+
+	// What the secret fetched is the secret's: a later build without it, or with a wrong
+	// one, cannot get the module from the builder's cache.
+	wrong := []byte(fmt.Sprintf("machine %s login goimage password wrong\n", host))
+	for _, tt := range []struct {
+		desc    string
+		session []session.Attachable
+	}{
+		{"without the secret", nil},
+		{"with a wrong secret", []session.Attachable{secretsprovider.FromMap(map[string][]byte{"modules": wrong})}},
+	} {
+		if _, vs, err := solveOpt(t, c, dir, nil, client.SolveOpt{Session: tt.session}); err == nil {
+			t.Errorf("the build %s succeeded:\n%s", tt.desc, vs.output())
+		}
+	}
+	// Nor can another project on the same builder that has no credentials.
+	other := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum", "main.go"} {
+		write(t, filepath.Join(other, f), string(mustRead(t, filepath.Join(dir, f))))
+	}
+	goimagefile := string(mustRead(t, filepath.Join(dir, "Goimagefile")))
+	write(t, filepath.Join(other, "Goimagefile"), strings.Replace(goimagefile, "private:\n  netrc: modules\n", "", 1))
+	if _, vs, err := solve(t, c, other, nil); err == nil {
+		t.Errorf("a project without credentials got the private module:\n%s", vs.output())
+	}
 }
 
 // assertNowhere fails the test when a secret is in any layer, the configuration or history

@@ -218,4 +218,9 @@ base: scratch
 		secrets = append(secrets, []byte(line))
 	}
 	assertNowhere(t, ref, cacheDir, secrets...)
+
+	// What the agent fetched is the agent's: without it the builder's cache does not give it.
+	if out, err := buildx("--output", "type=cacheonly"); err == nil {
+		t.Errorf("after a build with --ssh, the build without it succeeded:\n%s", out)
+	}
 }

@@ -58,15 +58,20 @@ func (c *converter) download() (llb.State, error) {
 	if c.spec.Private.Netrc != "" {
 		env = setEnv(env, "NETRC", netrcPath)
 	}
+	args := []string{helperBin, "download", "-sums", srcDir}
+	args = append(args, c.moduleCacheArgs()...)
 	run := c.builder.Run(append(append(envOpts(env), opts...),
-		llb.Args([]string{helperBin, "download", "-cache", modProxyDir}),
+		llb.Args(args),
 		llb.Dir(c.moduleDir()),
 		llb.WithCustomName("go mod download"),
 		c.location(modField(c.spec.Dir)),
 	)...)
 	run.AddMount(srcDir, mods, llb.Readonly)
 	run.AddMount(helperDir, c.helper(), llb.Readonly)
-	run.AddMount(modProxyDir, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("modcache"), llb.CacheMountShared))
+	c.mountModuleCaches(run)
+	if c.hasCredentials() {
+		run.AddMount(credentialsDir, c.credentialsDigest(), llb.Readonly)
+	}
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	return run.AddMount(goModCache, llb.Scratch()), nil
 }

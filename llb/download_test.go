@@ -52,6 +52,7 @@ func TestDownloadStep(t *testing.T) {
 		wantInclude []string
 		wantCwd     string
 		wantEnv     map[string]string // of goEnvKeys
+		narrowed    bool              // verification narrowed: a module cache of its own
 	}{
 		{
 			desc:        "defaults",
@@ -77,6 +78,7 @@ func TestDownloadStep(t *testing.T) {
 		{
 			desc:        "goproxy and goprivate",
 			goimagefile: minimal + "goproxy: https://proxy.example.com,direct\ngoprivate: example.com/*,corp.io\n",
+			narrowed:    true,
 			wantInclude: []string{"go.mod", "go.sum", "go.work", "go.work.sum", "**/go.mod", "**/go.sum"},
 			wantCwd:     "/src",
 			wantEnv:     with("GOPROXY", "https://proxy.example.com,direct", "GOPRIVATE", "example.com/*,corp.io"),
@@ -102,7 +104,11 @@ func TestDownloadStep(t *testing.T) {
 			dl := g.named(downloadName)
 			e := dl.exec()
 
-			if diff := cmp.Diff(e.Meta.Args, []string{helperBin, "download", "-cache", modProxyDir}); diff != "" {
+			wantArgs := []string{helperBin, "download", "-sums", srcDir, "-cache", modProxyDir}
+			if tc.narrowed {
+				wantArgs = append(wantArgs, "-read", sharedModCacheDir)
+			}
+			if diff := cmp.Diff(e.Meta.Args, wantArgs); diff != "" {
 				t.Errorf("args (-got +want):\n%s", diff)
 			}
 			if e.Meta.Cwd != tc.wantCwd {
@@ -160,10 +166,11 @@ func TestDownloadStep(t *testing.T) {
 				t.Errorf("/go/pkg/mod input = %d, want scratch", mod.Input)
 			}
 
-			// It fetches through a persistent module cache, shared with no other step.
+			// It fetches through a persistent module cache, shared with no other step;
+			// modcache_test.go checks which one.
 			proxy := dl.mount(modProxyDir)
-			if proxy.MountType != pb.MountType_CACHE || proxy.CacheOpt.GetID() != "goimage-modcache" {
-				t.Errorf("%s = %v, want the cache mount goimage-modcache", modProxyDir, proxy)
+			if proxy.MountType != pb.MountType_CACHE || proxy.Readonly {
+				t.Errorf("%s = %v, want a writable cache mount", modProxyDir, proxy)
 			}
 			if helper, _ := dl.mountSource(helperDir); helper == nil || helper.name() != helperBuildName {
 				t.Errorf("%s is not the goimage-helper build", helperDir)

@@ -69,7 +69,10 @@ func (c *converter) installTools(pkgs []string, field string) llb.State {
 			llb.Args([]string{"go", "install", pkg}), llb.Dir("/"),
 			llb.WithCustomNamef("go install %s", pkg), c.location(field+".install"),
 		)...)
-		run.AddMount(goModCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("tools-modcache"), llb.CacheMountShared))
+		// A module cache of its own: the go command trusts the extracted trees of a
+		// GOMODCACHE without checking them again, so one shared with other builds could
+		// hand it a tree another build planted. The tool's layer is cached by its version.
+		run.AddMount(goModCache, llb.Scratch(), llb.ForceNoOutput)
 		run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 		layers = append(layers, run.AddMount(toolsDir, llb.Scratch()))
 	}

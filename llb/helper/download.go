@@ -11,26 +11,48 @@ import (
 	"strings"
 )
 
-// download runs `go mod download` into $GOMODCACHE (the download step's layer) with the
-// persistent directory -cache as the first module proxy, then keeps there every module file
-// it lacked. On a warm builder a go.mod change thus fetches only the modules that changed,
-// while the layer stays keyed on go.mod and go.sum alone and holds exactly what they name.
-// Modules come from -cache through the go command's usual go.sum and checksum database
-// checks, and private modules (GONOPROXY) still go direct.
+// download runs `go mod download` into $GOMODCACHE (the download step's layer) with a
+// private proxy directory first in GOPROXY. That directory holds the files of the persistent
+// module-file caches (-read, -cache) that match the build's go.sum files (under -sums), so
+// on a warm builder a go.mod change fetches only the modules that changed, and a file another
+// build wrote to a shared cache is used only when it is the one this build's go.sum names.
+// The go command then checks every module against go.sum and the checksum database as usual,
+// and private modules (GONOPROXY) still go direct.
+//
+// With -cache, the module files the build fetched from the network then go to that cache:
+// the layer stays keyed on go.mod and go.sum alone and holds exactly what they name. The
+// converter passes -cache only where the build's settings keep verification whole and no
+// credentials fetched anything.
 //
 // The layer then loses the modules' zip files: the go command builds, lists and verifies from
 // the extracted trees and their .ziphash files, and the zips would be a quarter or more of
-// every byte the layer commits, exports and a fresh builder imports. -cache keeps them.
+// every byte the layer commits, exports and a fresh builder imports. The caches keep them.
 func download(args []string) error {
 	fl := flag.NewFlagSet("download", flag.ContinueOnError)
-	cache := fl.String("cache", "", "a persistent directory of module files (a GOPROXY layout)")
+	cache := fl.String("cache", "", "a persistent directory of module files (a GOPROXY layout) to read and to fill")
+	sumsDir := fl.String("sums", ".", "the directory holding the build's go.sum and go.work.sum files")
+	var read multiFlag
+	fl.Var(&read, "read", "a persistent directory of module files only to read (repeatable)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	if *cache == "" || fl.NArg() != 0 {
-		return errors.New("usage: goimage-helper download -cache DIR")
+	if fl.NArg() != 0 {
+		return errors.New("usage: goimage-helper download [-cache DIR] [-read DIR]... [-sums DIR]")
 	}
-	cacheDir, err := filepath.Abs(*cache)
+	caches := append([]string(nil), read...)
+	if *cache != "" {
+		caches = append([]string{*cache}, caches...)
+	}
+	sums, err := readGoSums(*sumsDir)
+	if err != nil {
+		return fmt.Errorf("read go.sum: %w", err)
+	}
+	private, err := os.MkdirTemp("", "goimage-modules-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(private)
+	took, err := verifiedProxy(sums, caches, private)
 	if err != nil {
 		return err
 	}
@@ -39,7 +61,7 @@ func download(args []string) error {
 		return err
 	}
 	cmd := exec.Command("go", "mod", "download")
-	cmd.Env = append(os.Environ(), "GOPROXY=file://"+filepath.ToSlash(cacheDir)+","+proxy)
+	cmd.Env = append(os.Environ(), "GOPROXY=file://"+filepath.ToSlash(private)+","+proxy)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go mod download: %w", err)
@@ -48,7 +70,7 @@ func download(args []string) error {
 	if err != nil {
 		return err
 	}
-	return keepModuleFiles(filepath.Join(modCache, "cache", "download"), cacheDir)
+	return keepModuleFiles(filepath.Join(modCache, "cache", "download"), *cache, took)
 }
 
 // goEnv is the value the go command uses for a variable, its default included.
@@ -60,10 +82,12 @@ func goEnv(key string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// keepModuleFiles copies the module files under src that dst lacks, then removes the zips from
-// src. Each lands through a rename, so a concurrent build reading dst as a proxy never sees
-// half a file.
-func keepModuleFiles(src, dst string) error {
+// keepModuleFiles copies to dst, unless dst is empty, the module files under src that the
+// build fetched from the network rather than took from a cache: the go command checked each
+// against go.sum or the checksum database. One replaces a file of dst that failed this
+// build's check. Each lands through a rename, so a concurrent build never sees half a file.
+// Then it removes the zips from src.
+func keepModuleFiles(src, dst string, took map[string]bool) error {
 	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil // a module without dependencies downloads nothing
 	}
@@ -80,9 +104,8 @@ func keepModuleFiles(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		to := filepath.Join(dst, rel)
-		if _, err := os.Stat(to); err != nil {
-			if err := copyFile(p, to); err != nil {
+		if dst != "" && !took[rel] {
+			if err := copyFile(p, filepath.Join(dst, rel)); err != nil {
 				return fmt.Errorf("keep %s: %w", rel, err)
 			}
 		}

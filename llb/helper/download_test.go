@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -63,6 +64,7 @@ func TestDownloadThroughCache(t *testing.T) {
 	dir := module(t)
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/m\n\ngo 1.22\n\nrequire example.com/dep v1.0.0\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nimport \"example.com/dep\"\n\nfunc main() { println(dep.Name()) }\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.sum"), []byte(goSumText(goSumOf(t, proxy))), 0o644)
 	cache := t.TempDir()
 
 	run := func(layer, goproxy string) string {
@@ -115,4 +117,84 @@ func TestDownloadNoDependencies(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("download: %v\n%s", err, out)
 	}
+}
+
+// depModule writes a module requiring example.com/dep v1.0.0 with the go.sum of proxy.
+func depModule(t *testing.T, proxy string) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/m\n\ngo 1.22\n\nrequire example.com/dep v1.0.0\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.sum"), []byte(goSumText(goSumOf(t, proxy))), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nimport \"example.com/dep\"\n\nfunc main() { println(dep.Name()) }\n"), 0o644)
+	return dir
+}
+
+// runDownload runs goimage-helper download in dir with the checksum database off, so that
+// go.sum alone decides, as it does for a module it lists.
+func runDownload(t *testing.T, bin, dir, layer, goproxy string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"download"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -modcacherw", "GOMODCACHE="+layer,
+		"GOPROXY="+goproxy, "GOSUMDB=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestDownloadPoisonedCache plants a tampered module in the shared cache, as a build with
+// its own proxy and verification off could: a build whose go.sum names the genuine module
+// skips the planted file, fetches the genuine one, and repairs the shared cache with it.
+func TestDownloadPoisonedCache(t *testing.T) {
+	bin := helperBinary(t)
+	genuine := fileProxy(t)
+	shared := fileProxy(t)
+	planted := filepath.Join(shared, "example.com", "dep", "@v", "v1.0.0.zip")
+	rewriteZip(t, planted, "example.com/dep@v1.0.0/dep.go", "package dep\n\nfunc Name() string { return \"tampered\" }\n")
+	dir := depModule(t, genuine)
+
+	layer := t.TempDir()
+	if out, err := runDownload(t, bin, dir, layer, "file://"+filepath.ToSlash(genuine), "-cache", shared); err != nil {
+		t.Fatalf("download with a poisoned cache: %v\n%s", err, out)
+	}
+	src, err := os.ReadFile(filepath.Join(layer, "example.com", "dep@v1.0.0", "dep.go"))
+	if err != nil || strings.Contains(string(src), "tampered") {
+		t.Errorf("the layer's module source is %q (%v), want the genuine one", src, err)
+	}
+	got, _ := os.ReadFile(planted)
+	want, _ := os.ReadFile(filepath.Join(genuine, "example.com", "dep", "@v", "v1.0.0.zip"))
+	if !bytes.Equal(got, want) {
+		t.Error("the shared cache still holds the planted zip")
+	}
+}
+
+// TestDownloadReadOnlyCache checks -read: its modules are used, and what the build fetched
+// from the network is not written to it.
+func TestDownloadReadOnlyCache(t *testing.T) {
+	bin := helperBinary(t)
+	shared := fileProxy(t)
+	dir := depModule(t, shared)
+	if out, err := runDownload(t, bin, dir, t.TempDir(), "off", "-read", shared); err != nil {
+		t.Fatalf("download from a read-only cache with the network off: %v\n%s", err, out)
+	}
+	empty := t.TempDir()
+	if out, err := runDownload(t, bin, dir, t.TempDir(), "file://"+filepath.ToSlash(shared), "-read", empty); err != nil {
+		t.Fatalf("download past an empty read-only cache: %v\n%s", err, out)
+	}
+	if files := treeOf(t, empty); len(files) != 0 {
+		t.Errorf("the read-only cache was written: %q", files)
+	}
+}
+
+// treeOf lists the files of dir.
+func treeOf(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, rel)
+		}
+		return err
+	})
+	return files
 }

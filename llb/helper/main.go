@@ -13,10 +13,10 @@
 //	    a GOCACHEPROG: the go command's build cache kept in DIR (the layout of GOCACHE), also
 //	    reading the read-only caches -ro, and copying every entry it serves or stores into
 //	    -out, which then holds exactly what the build used.
-//	goimage-helper download -cache DIR
-//	    runs `go mod download` into $GOMODCACHE with the persistent directory DIR as the
-//	    first module proxy, and keeps there what it fetched: only modules DIR lacks come
-//	    from the network.
+//	goimage-helper download [-cache DIR] [-read DIR]... [-sums DIR]
+//	    runs `go mod download` into $GOMODCACHE with, as the first module proxy, the files
+//	    of the persistent directories that match the go.sum files under -sums, and keeps in
+//	    -cache what it fetched: only modules the caches lack come from the network.
 //	goimage-helper warm [-copy DIR]... -- CMD ARG...
 //	    runs CMD, in a writable merged copy of the -copy directories if any, and succeeds
 //	    even when CMD fails: warming a cache is an optimisation, and
@@ -24,6 +24,9 @@
 //	goimage-helper sbom -o FILE [-created TIME] BINARY...
 //	    writes an SPDX 2.3 document of the Go modules each binary links, read from the build
 //	    information the binary carries.
+//	goimage-helper credentials -o FILE [-netrc FILE] [-ssh]
+//	    writes a digest of a netrc secret and of the SSH agent's public keys, which the
+//	    download step is keyed on.
 package main
 
 import (
@@ -34,7 +37,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: goimage-helper deps|download|cacheprog|warm|sbom ..."))
+		fail(errors.New("usage: goimage-helper deps|download|cacheprog|warm|sbom|credentials ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -48,6 +51,8 @@ func main() {
 		err = warm(os.Args[2:])
 	case "sbom":
 		err = sbom(os.Args[2:])
+	case "credentials":
+		err = credentials(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
