@@ -2,7 +2,6 @@ package dockerfile
 
 import (
 	"fmt"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -59,7 +58,7 @@ func (w *writer) goBuildArgs(s *spec.Spec, i int, env map[string]string) []goArg
 		args = append(args, goArg{field: fp, lit: f})
 	}
 	name := w.binaryName(p+".name", b.Name)
-	main := mainPackage(b.Main)
+	main := b.Package()
 	w.text(p+".main", main)
 	return append(args, goArg{lit: "-o"}, goArg{field: p + ".name", lit: "/out/" + name}, goArg{field: p + ".main", lit: main})
 }
@@ -176,16 +175,6 @@ func (w *writer) binaryName(field, name string) string {
 		return "app"
 	}
 	return name
-}
-
-// mainPackage spells a package path so that go build reads it as a directory of the module,
-// never as a standard library import path or a flag (llb's mainPackage).
-func mainPackage(p string) string {
-	p = path.Clean(p)
-	if p == "." {
-		return "."
-	}
-	return "./" + p
 }
 
 // buildArgNames are the build args the binaries' flags refer to, in order of first use.

@@ -231,7 +231,7 @@ func expectedGoBuild(s *spec.Spec, b spec.Binary) []string {
 	for _, g := range gc {
 		argv = append(argv, "-gcflags="+g)
 	}
-	return slices.Concat(argv, b.Flags, []string{"-o", "/out/" + b.Name, mainPackage(b.Main)})
+	return slices.Concat(argv, b.Flags, []string{"-o", "/out/" + b.Name, b.Package()})
 }
 
 func expectedImage(img spec.Image) []instr {

@@ -38,7 +38,7 @@ func (c *converter) compile(i int, src, modCache, depCache llb.State) llb.State 
 func (c *converter) buildArgs(b spec.Binary) []string {
 	args := []string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", c.ldflags(b)}
 	args = append(args, c.compileFlags(b)...)
-	return append(args, "-o", path.Join(outDir, b.Name), mainPackage(b.Main))
+	return append(args, "-o", path.Join(outDir, b.Name), b.Package())
 }
 
 // compileFlags are the flags that decide how packages compile, so the dependency cache of a
@@ -80,16 +80,6 @@ func (c *converter) tags(b spec.Binary) []string {
 		tags = append(slices.Clone(tags), "timetzdata")
 	}
 	return tags
-}
-
-// mainPackage spells a package path so that go build reads it as a directory of the module,
-// never as a standard library import path or a flag.
-func mainPackage(p string) string {
-	p = path.Clean(p)
-	if p == "." {
-		return "."
-	}
-	return "./" + p
 }
 
 // ldflags is the -ldflags value: the base flags and the spec's, its build args expanded by

@@ -47,7 +47,7 @@ func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
 			byKey[key] = i
 			groups = append(groups, &depGroup{flags: flags, tags: strings.Join(c.tags(b), ",")})
 		}
-		groups[i].mains = append(groups[i].mains, mainPackage(b.Main))
+		groups[i].mains = append(groups[i].mains, b.Package())
 		ofBinary = append(ofBinary, i)
 	}
 	return groups, ofBinary

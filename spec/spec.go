@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 )
@@ -87,6 +88,16 @@ type Binary struct {
 	Gcflags []string `yaml:"gcflags"`
 	// Flags are extra go build flags, such as -race or -buildmode=pie.
 	Flags []string `yaml:"flags"`
+}
+
+// Package is Main as go build reads it: a directory of the module, never a standard library
+// import path or a flag.
+func (b Binary) Package() string {
+	p := path.Clean(b.Main)
+	if p == "." {
+		return "."
+	}
+	return "./" + p
 }
 
 // Private holds the credentials of the module download, never in a layer or a cache key.
