@@ -67,23 +67,11 @@ func TestCacheprogSharesGOCACHE(t *testing.T) {
 // smallModule writes a module whose build compiles few packages: main prints with the
 // builtin println what its package lib returns from strings.ToUpper.
 func smallModule(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
+	return writeModule(t, map[string]string{
 		"go.mod":     "module example.com/m\n\ngo 1.22\n",
 		"main.go":    "package main\n\nimport \"example.com/m/lib\"\n\nfunc main() { println(lib.Up(\"x\")) }\n",
 		"lib/lib.go": "package lib\n\nimport \"strings\"\n\nfunc Up(s string) string { return strings.ToUpper(s) }\n",
-	}
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	})
 }
 
 // runBinary runs a built program and returns what it printed.

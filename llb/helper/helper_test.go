@@ -25,15 +25,19 @@ func helperBinary(t *testing.T) string {
 // module writes a small module: package main imports its own package lib, which imports
 // strings; main imports fmt.
 func module(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
+	return writeModule(t, map[string]string{
 		"go.mod":     "module example.com/m\n\ngo 1.22\n",
 		"main.go":    "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/lib\"\n)\n\nfunc main() { fmt.Println(lib.Up(\"x\")) }\n",
 		"lib/lib.go": "package lib\n\nimport \"strings\"\n\nfunc Up(s string) string { return strings.ToUpper(s) }\n",
-	}
+	})
+}
+
+// writeModule writes files, by slash-separated path, into a new directory.
+func writeModule(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
 	for name, data := range files {
-		p := filepath.Join(dir, name)
+		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
