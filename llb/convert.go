@@ -170,5 +170,5 @@ func (c *converter) cacheID(name string) string {
 
 // errorf makes an error located at a field of the spec.
 func (c *converter) errorf(field, format string, args ...any) error {
-	return &spec.FieldError{Pos: c.spec.Pos(field), Path: field, Msg: fmt.Errorf(format, args...).Error()}
+	return &spec.FieldError{Pos: c.spec.Pos(field), Path: field, Err: fmt.Errorf(format, args...)}
 }

@@ -13,12 +13,18 @@ type Pos struct {
 
 func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
 
-// FieldError is one problem with the Goimagefile, at a field path and a position.
+// FieldError is one problem with the Goimagefile, at a field path and a position: Msg says
+// what is wrong, or Err, when the problem is an error from elsewhere (resolving an image,
+// the build args), which errors.Is and errors.As then reach.
 type FieldError struct {
 	Pos  Pos
 	Path string // "binaries[1].main"; empty for the document as a whole
 	Msg  string
+	Err  error
 }
+
+// Unwrap returns the error the problem came from, if any.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 func (e *FieldError) Error() string {
 	var b strings.Builder
@@ -30,12 +36,28 @@ func (e *FieldError) Error() string {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	switch {
+	case e.Msg != "" && e.Err != nil:
+		b.WriteString(e.Msg + ": " + e.Err.Error())
+	case e.Err != nil:
+		b.WriteString(e.Err.Error())
+	default:
+		b.WriteString(e.Msg)
+	}
 	return b.String()
 }
 
 // Errors is every problem Parse found, in file order.
 type Errors []*FieldError
+
+// Unwrap returns every problem, so that errors.Is and errors.As look at each.
+func (e Errors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, fe := range e {
+		errs[i] = fe
+	}
+	return errs
+}
 
 func (e Errors) Error() string {
 	if len(e) == 1 {
