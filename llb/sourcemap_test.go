@@ -35,7 +35,6 @@ func TestSourceLocations(t *testing.T) {
 		file string
 		op   string
 		want []string
-		skip string
 	}{
 		{desc: "first compile: its main", file: multiFile, op: "go build ./cmd/app linux/arm64", want: []string{"Goimagefile:6:10"}},
 		{desc: "second compile: its main", file: multiFile, op: "go build ./cmd/tool linux/arm64", want: []string{"Goimagefile:9:10"}},
@@ -43,16 +42,10 @@ func TestSourceLocations(t *testing.T) {
 		{desc: "final copy: the binaries", file: multiFile, op: "copy /app /tool into the image", want: []string{"Goimagefile:5:2"}},
 		{desc: "shorthand compile: main", file: shorthandFile, op: "go build ./cmd/server linux/arm64", want: []string{"Goimagefile:4:6"}},
 		{desc: "download without a dir: version", file: shorthandFile, op: downloadName, want: []string{"Goimagefile:1:9"}},
-		{
-			desc: "shorthand final copy: main", file: shorthandFile, op: "copy /server into the image", want: []string{"Goimagefile:4:6"},
-			skip: "BUG: image.go final() locates the copy at \"binaries\", which a `main:` shorthand file does not spell out, so it falls back to line 1",
-		},
+		{desc: "shorthand final copy: main", file: shorthandFile, op: "copy /server into the image", want: []string{"Goimagefile:4:6"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			if tc.skip != "" {
-				t.Skip(tc.skip)
-			}
 			data := []byte(tc.file)
 			opt := crossOpts(arm64)
 			opt.SourceMap = llb.NewSourceMap(nil, "Goimagefile", "yaml", data)

@@ -72,6 +72,9 @@ type Spec struct {
 
 	// positions maps field paths ("binaries[0].main") to where they stand in the file.
 	positions map[string]Pos
+	// shorthand is set when Binaries comes from the `main:` shorthand: positions then
+	// locates binaries[0] at main, which the file does not spell as binaries.
+	shorthand bool
 }
 
 // Binary is one program built into the image.

@@ -79,7 +79,13 @@ func (s *Spec) applyDefaults() {
 	}
 	if s.Main != "" && len(s.Binaries) == 0 {
 		s.Binaries = []Binary{{Main: s.Main}}
-		s.positions["binaries[0].main"] = s.positions["main"]
+		// The shorthand's binary is located at its main, so that every op it causes
+		// points at the line that asked for it; hasField still knows the file did not
+		// spell it out.
+		s.shorthand = true
+		for _, p := range []string{"binaries", "binaries[0]", "binaries[0].main"} {
+			s.positions[p] = s.positions["main"]
+		}
 	}
 	for i := range s.Binaries {
 		if b := &s.Binaries[i]; b.Name == "" && b.Main != "" {
@@ -324,7 +330,11 @@ func ParsePlatform(s string) (platforms.Platform, error) {
 	return platforms.Normalize(p), nil
 }
 
+// hasField reports whether the file spells out the field at path.
 func (s *Spec) hasField(path string) bool {
+	if s.shorthand && (path == "binaries" || strings.HasPrefix(path, "binaries[")) {
+		return false
+	}
 	_, ok := s.positions[path]
 	return ok
 }
