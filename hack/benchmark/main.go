@@ -18,7 +18,7 @@ func main() {
 	runs := flag.Int("n", 3, "runs per scenario; the report gives the median")
 	variants := flag.String("variants", strings.Join(bench.AllVariants, ","), "variants to build")
 	scenarios := flag.String("scenarios", strings.Join(bench.AllScenarios, ","), "scenarios to run")
-	sources := flag.String("sources", envOr("GOIMAGE_BENCH_SOURCES", "/work/.mirror"), "where git directories of real projects (SOURCE files) are found")
+	sources := flag.String("sources", os.Getenv("GOIMAGE_BENCH_SOURCES"), "where git directories of real projects (SOURCE files) are found (default $GOIMAGE_BENCH_SOURCES)")
 	work := flag.String("work", "", "scratch directory (default: a new temporary one, removed at the end)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: hack/bench [-n N] [-variants V,...] [-scenarios S,...] [DIR ...]")
@@ -103,11 +103,4 @@ func known(what string, got, all []string) error {
 		}
 	}
 	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -53,6 +53,9 @@ func materialise(src []string, sources, dst string) error {
 		return fmt.Errorf("SOURCE: want \"OWNER/NAME COMMIT\", got %q", strings.Join(src, " "))
 	}
 	repo, commit := src[0], src[1]
+	if sources == "" {
+		return fmt.Errorf("no git directory of %s: pass -sources DIR or set GOIMAGE_BENCH_SOURCES", repo)
+	}
 	flat := strings.ReplaceAll(repo, "/", "+")
 	var gitDir string
 	for _, c := range []string{filepath.Join(sources, flat, "repo"), filepath.Join(sources, flat), filepath.Join(sources, filepath.Base(repo))} {
