@@ -22,14 +22,15 @@ const baseLdflags = "-s -w -buildid="
 // runs under emulation. The source, module cache and dependency cache are read-only, the
 // network is off, and the binary leaves through an output mount on scratch, never a snapshot
 // of the builder.
-func (c *converter) compile(i int, src, modCache, depCache llb.State) llb.State {
+func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.State {
 	b := c.spec.Binaries[i]
 	field := fmt.Sprintf("binaries[%d]", i)
-	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir))
+	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir, "-ro", stdCacheDir))
 	run := c.offlineGoRun(c.goRunRoot(), env, c.buildArgs(b), c.moduleDir(), modCache,
 		llb.WithCustomNamef("go build %s %s", b.Main, platforms.Format(c.target)), c.location(field+".main"))
 	run.AddMount(srcDir, src, llb.Readonly)
-	run.AddMount(depCacheDir, depCache, llb.Readonly)
+	run.AddMount(depCacheDir, deps.modules, llb.Readonly)
+	run.AddMount(stdCacheDir, deps.std, llb.Readonly)
 	return run.AddMount(outDir, llb.Scratch())
 }
 

@@ -178,7 +178,7 @@ func TestCompileMounts(t *testing.T) {
 			n := g.named("go build ./cmd/app linux/arm64")
 			dl := g.named(downloadName)
 
-			if diff := cmp.Diff(n.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", "/goimage/bin", "/goimage/depcache", "/out", "/src"}); diff != "" {
+			if diff := cmp.Diff(n.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", "/goimage/bin", "/goimage/depcache", "/goimage/stdcache", "/out", "/src"}); diff != "" {
 				t.Errorf("mounts (-got +want):\n%s", diff)
 			}
 			if got := n.exec().Meta.Cwd; got != tc.wantCwd {

@@ -63,7 +63,7 @@ func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
 		return nil, err
 	}
 	groups, groupOf := c.depGroups()
-	depCaches := make([]llb.State, len(groups))
+	depCaches := make([]depLayers, len(groups))
 	for i, g := range groups {
 		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored)
 	}

@@ -1,7 +1,6 @@
 package llb
 
 import (
-	"fmt"
 	"path"
 	"strings"
 
@@ -14,18 +13,25 @@ import (
 // its own, so that `--cache-to` exports it and a fresh builder importing that cache compiles
 // only the main module: cache mounts are never exported (moby/buildkit#1474).
 //
-// Two steps make it:
+// Three steps make it:
 //   - list: goimage-helper deps writes a package importing every dependency of the main
-//     packages, with a go.mod requiring exactly the modules that provide them. It runs on
-//     every source edit and is cheap.
-//   - compile: go build of that package, through the helper's GOCACHEPROG, which serves the
-//     persistent cache mount and copies every entry used into the layer. It reads the
-//     list's output through a read-only mount, which BuildKit keys on content: when an edit
-//     leaves the imports alone, the list's bytes are the same and the compile step is a
-//     cache hit, on a warm builder and on a fresh one importing the cache alike.
+//     packages, with a go.mod requiring exactly the modules that provide them, and a module
+//     of its own importing the standard library packages among them. It runs on every
+//     source edit and is cheap.
+//   - standard library: go build of the second, through the helper's GOCACHEPROG, into a
+//     layer. It reads nothing of the build but that list (read-only, which BuildKit keys on
+//     content), so it is cached until the standard library packages, the toolchain or the
+//     flags change: a go.mod change never compiles the standard library again.
+//   - dependencies: go build of the first, reading the standard library layer, into a layer
+//     of what it compiled. It reads the list and the module cache read-only: when an edit
+//     leaves the imports alone, it is a cache hit, on a warm builder and on a fresh one
+//     importing the cache alike.
 //
-// The go build step then reads the layer through the same GOCACHEPROG, read-only, on top of
-// the cache mount: a warm builder keeps its whole cache, a fresh one starts with the layer.
+// Both compile steps write the persistent cache mount but never read it: a layer goes to
+// other builders, and an entry of the mount maps an action to an output on the word of any
+// build on the daemon (see the cache program). The go build step then reads both layers
+// through the same GOCACHEPROG, read-only, under the cache mount: a warm builder keeps its
+// whole cache, a fresh one starts with the layers.
 
 // depGroup is a set of binaries whose dependencies compile alike: the same tags, gcflags and
 // extra flags.
@@ -53,13 +59,19 @@ func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
 	return groups, ofBinary
 }
 
-// depCache returns the dependency cache layer of one group, for the target platform.
-func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored llb.State) llb.State {
+// depLayers are the compiled dependencies of a group: the standard library's, and the
+// modules' on top of them.
+type depLayers struct {
+	std, modules llb.State
+}
+
+// depCache returns the dependency cache layers of one group, for the target platform.
+func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored llb.State) depLayers {
 	env := c.offlineEnv()
 	what := strings.Join(g.mains, " ")
 	target := platforms.Format(c.target)
 
-	listArgs := []string{helperBin, "deps", "-o", depsDir, "-tags", g.tags}
+	listArgs := []string{helperBin, "deps", "-o", depsDir, "-std", stdDir, "-tags", g.tags}
 	if c.spec.Vendor {
 		listArgs = append(listArgs, "-vendor")
 	}
@@ -68,6 +80,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
 	list.AddMount(srcDir, src, llb.Readonly)
 	imports := list.AddMount(depsDir, llb.Scratch())
+	std := c.stdCache(g, field, list.AddMount(stdDir, llb.Scratch()), what, target)
 
 	// A module's own go.mod: -mod=mod with the checksum database off, since the generated
 	// go.mod has no go.sum and the go command writes one from the module cache, which the
@@ -82,30 +95,58 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 		args = append(args, "-mod=mod")
 	}
 	args = append(args, "-trimpath")
-	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-out", depCacheDir))
+	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-ro", stdCacheDir, "-out", depCacheDir))
 	compileEnv = setEnv(compileEnv, "GOSUMDB", "off")
 	compileEnv = setEnv(compileEnv, "GOWORK", "off")
 	compile := c.offlineGoRun(c.goRunRoot(), compileEnv, append(append(args, g.flags...), "./goimagedeps"), depsDir, modCache,
 		llb.WithCustomNamef("compile the dependencies of %s %s", what, target), c.location(field))
 	compile.AddMount(depsDir, imports, llb.Readonly)
+	compile.AddMount(stdCacheDir, std, llb.Readonly)
 	if c.spec.Vendor {
 		compile.AddMount(vendorDir, vendored, llb.Readonly, llb.SourcePath(path.Join("/", c.spec.Dir)))
 	}
-	return compile.AddMount(depCacheDir, llb.Scratch())
+	return depLayers{std: std, modules: compile.AddMount(depCacheDir, llb.Scratch())}
+}
+
+// stdCache compiles the standard library packages of list (goimage-helper deps -std) with
+// the group's flags into a layer. It mounts an empty module cache: nothing of the build but
+// the list reaches it.
+func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, target string) llb.State {
+	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-out", stdCacheDir))
+	env = setEnv(env, "GOWORK", "off")
+	// -mod=mod over a GOFLAGS -mod=vendor: this module has no vendor directory.
+	args := []string{helperBin, "warm", "-copy", stdDir, "--", "go", "build", "-mod=mod", "-trimpath"}
+	args = append(append(args, g.flags...), "./goimagestd")
+	run := c.offlineGoRun(c.goRunRoot(), env, args, stdDir, llb.Scratch(),
+		llb.WithCustomNamef("compile the standard library of %s %s", what, target), c.location(field))
+	run.AddMount(stdDir, list, llb.Readonly)
+	return run.AddMount(stdCacheDir, llb.Scratch())
 }
 
 // offlineGoRun runs a go command of the user's build on root: the network off, the module
-// cache read-only, goimage-helper and the persistent build cache mounted.
+// cache read-only, goimage-helper and the persistent build cache mounted, and the build
+// cache served by the helper's cache program unless env names one already.
 func (c *converter) offlineGoRun(root llb.State, env, args []string, dir string, modCache llb.State, opts ...llb.RunOption) llb.ExecState {
+	if _, ok := lookupEnv(env, "GOCACHEPROG"); !ok {
+		env = setEnv(env, "GOCACHEPROG", cacheProg())
+	}
 	run := root.Run(append(append(envOpts(env), llb.Args(args), llb.Dir(dir), llb.Network(llb.NetModeNone)), opts...)...)
 	run.AddMount(goModCache, modCache, llb.Readonly)
+	c.mountBuildCache(run)
+	return run
+}
+
+// mountBuildCache mounts the persistent build cache that every build on the daemon shares,
+// and goimage-helper, whose cache program (GOCACHEPROG, cacheProg) verifies every output it
+// serves from there: the go command's own cache checks only an output's size, so one
+// corrupted file would break every later build that reads it.
+func (c *converter) mountBuildCache(run llb.ExecState) {
 	run.AddMount(helperDir, c.helper(), llb.Readonly)
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
-	return run
 }
 
 // cacheProg is the GOCACHEPROG value that runs the helper's cache program on the persistent
 // build cache, with extra flags.
 func cacheProg(flags ...string) string {
-	return fmt.Sprintf("%s cacheprog -dir %s %s", helperBin, goCache, strings.Join(flags, " "))
+	return strings.Join(append([]string{helperBin, "cacheprog", "-dir", goCache}, flags...), " ")
 }

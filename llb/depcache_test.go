@@ -1,6 +1,7 @@
 package llb
 
 import (
+	"context"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ const (
 	helperBuildName = "[internal] build goimage-helper"
 	listName        = "list the dependencies of ./cmd/app linux/arm64"
 	depCompileName  = "compile the dependencies of ./cmd/app linux/arm64"
+	stdCompileName  = "compile the standard library of ./cmd/app linux/arm64"
 	compileName     = "go build ./cmd/app linux/arm64"
 )
 
@@ -80,25 +82,26 @@ func TestHelperSourceEmbedded(t *testing.T) {
 	}
 }
 
-// TestDependencyCache checks the two steps that make the dependency cache layer and how the
-// go build step reads it.
+// TestDependencyCache checks the three steps that make the dependency cache layers and how
+// the go build step reads them.
 func TestDependencyCache(t *testing.T) {
 	_, g := convert(t, minimal, crossOpts(arm64))
 	dl := g.named(downloadName)
 	helper := g.named(helperBuildName)
 	list := g.named(listName)
 	deps := g.named(depCompileName)
+	std := g.named(stdCompileName)
 	build := g.named(compileName)
 
 	// list: the whole source, the module cache, the helper; the network off; the target's
 	// GOOS/GOARCH, since build constraints decide the imports.
-	if diff := cmp.Diff(list.exec().Meta.Args, []string{helperBin, "deps", "-o", depsDir, "-tags", "", "./cmd/app"}); diff != "" {
+	if diff := cmp.Diff(list.exec().Meta.Args, []string{helperBin, "deps", "-o", depsDir, "-std", stdDir, "-tags", "", "./cmd/app"}); diff != "" {
 		t.Errorf("list args (-got +want):\n%s", diff)
 	}
-	if diff := cmp.Diff(list.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", helperDir, depsDir, "/src"}); diff != "" {
+	if diff := cmp.Diff(list.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", helperDir, depsDir, stdDir, "/src"}); diff != "" {
 		t.Errorf("list mounts (-got +want):\n%s", diff)
 	}
-	for _, step := range []*node{list, deps, build} {
+	for _, step := range []*node{list, std, deps, build} {
 		if step.exec().Network != pb.NetMode_NONE {
 			t.Errorf("%s: network %v, want none", step, step.exec().Network)
 		}
@@ -108,18 +111,39 @@ func TestDependencyCache(t *testing.T) {
 		if from, _ := step.mountSource(helperDir); from == nil || from.dgst != helper.dgst {
 			t.Errorf("%s: %s comes from %v, want the helper build", step, helperDir, from)
 		}
+		if step == std {
+			continue
+		}
 		if from, _ := step.mountSource(goModCache); from == nil || from.dgst != dl.dgst {
 			t.Errorf("%s: %s comes from %v, want the download step", step, goModCache, from)
 		}
 	}
 
+	// standard library: keyed on the list's standard library module alone, with an empty
+	// module cache, so that a go.mod change leaves it cached.
+	if from, _ := std.mountSource(goModCache); from != nil {
+		t.Errorf("%s: %s comes from %v, want an empty module cache", std, goModCache, from)
+	}
+	m := std.mount(stdDir)
+	from, idx := std.mountSource(stdDir)
+	if from == nil || from.dgst != list.dgst || idx != list.mount(stdDir).Output || !m.Readonly {
+		t.Errorf("%s: %v from %v output %d, want a read-only mount of the list's output", stdDir, m, from, idx)
+	}
+	wantStd := []string{helperBin, "warm", "-copy", stdDir, "--", "go", "build", "-mod=mod", "-trimpath", "./goimagestd"}
+	if diff := cmp.Diff(std.exec().Meta.Args, wantStd); diff != "" {
+		t.Errorf("standard library compile args (-got +want):\n%s", diff)
+	}
+	if got, want := std.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -out "+stdCacheDir; got != want {
+		t.Errorf("standard library GOCACHEPROG = %q, want %q", got, want)
+	}
+
 	// compile: keyed on the list's output alone, read-only so that BuildKit keys it on the
 	// content; no source mount, so a source edit that keeps the imports is a cache hit.
-	if diff := cmp.Diff(deps.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", helperDir, depCacheDir, depsDir}); diff != "" {
+	if diff := cmp.Diff(deps.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", helperDir, depCacheDir, depsDir, stdCacheDir}); diff != "" {
 		t.Errorf("dependency compile mounts (-got +want):\n%s", diff)
 	}
-	m := deps.mount(depsDir)
-	from, idx := deps.mountSource(depsDir)
+	m = deps.mount(depsDir)
+	from, idx = deps.mountSource(depsDir)
 	if from == nil || from.dgst != list.dgst || idx != list.mount(depsDir).Output || !m.Readonly || m.Selector != "" {
 		t.Errorf("%s: %v from %v output %d, want a read-only mount of the list's output", depsDir, m, from, idx)
 	}
@@ -130,7 +154,7 @@ func TestDependencyCache(t *testing.T) {
 	if diff := cmp.Diff(deps.exec().Meta.Args, wantArgs); diff != "" {
 		t.Errorf("dependency compile args (-got +want):\n%s", diff)
 	}
-	wantEnv := map[string]string{"GOCACHEPROG": helperBin + " cacheprog -dir /go/cache -out " + depCacheDir, "GOSUMDB": "off", "GOWORK": "off"}
+	wantEnv := map[string]string{"GOCACHEPROG": helperBin + " cacheprog -dir /go/cache -ro " + stdCacheDir + " -out " + depCacheDir, "GOSUMDB": "off", "GOWORK": "off"}
 	if diff := cmp.Diff(pick(deps.env(), "GOCACHEPROG", "GOSUMDB", "GOWORK"), wantEnv); diff != "" {
 		t.Errorf("dependency compile env (-got +want):\n%s", diff)
 	}
@@ -138,8 +162,12 @@ func TestDependencyCache(t *testing.T) {
 		t.Errorf("%s = %v, want a writable output on scratch", depCacheDir, out)
 	}
 
-	// go build reads the layer read-only, under the cache mount.
-	if got, want := build.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+depCacheDir; got != want {
+	if from, _ := deps.mountSource(stdCacheDir); from == nil || from.dgst != std.dgst || !deps.mount(stdCacheDir).Readonly {
+		t.Errorf("dependency compile %s comes from %v, want the standard library layer, read-only", stdCacheDir, from)
+	}
+
+	// go build reads both layers read-only, under the cache mount.
+	if got, want := build.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+depCacheDir+" -ro "+stdCacheDir; got != want {
 		t.Errorf("go build GOCACHEPROG = %q, want %q", got, want)
 	}
 	m = build.mount(depCacheDir)
@@ -173,7 +201,7 @@ func TestDependencyGroups(t *testing.T) {
 			_, g := convert(t, tc.goimagefile, crossOpts(arm64))
 			var got [][]string
 			for _, n := range g.namedPrefix("list the dependencies of ") {
-				got = append(got, n.exec().Meta.Args[4:])
+				got = append(got, n.exec().Meta.Args[6:])
 			}
 			if diff := cmp.Diff(got, tc.wantLists); diff != "" {
 				t.Errorf("list steps (-got +want):\n%s", diff)
@@ -195,5 +223,40 @@ func TestDependencyCacheTags(t *testing.T) {
 	want := []string{helperBin, "warm", "-copy", depsDir, "--", "go", "build", "-mod=mod", "-trimpath", "-tags", "netgo,osusergo", "./goimagedeps"}
 	if diff := cmp.Diff(g.named(depCompileName).exec().Meta.Args, want); diff != "" {
 		t.Errorf("args (-got +want):\n%s", diff)
+	}
+}
+
+// TestBuildCacheAlwaysVerified checks every step that mounts the shared build cache, in
+// graphs with a generate step, tools, the test target and private modules: each runs the go
+// command through the helper's cache program, which verifies what it reads there.
+func TestBuildCacheAlwaysVerified(t *testing.T) {
+	const file = minimal + "generate:\n  - run: [go, generate, ./...]\n    inputs: [color/]\n    install: [golang.org/x/tools/cmd/stringer@v0.30.0]\n" +
+		"private:\n  netrc: corp\n"
+	_, g := convert(t, file, crossOpts(arm64))
+	test, err := ConvertTest(context.Background(), parse(t, file), crossOpts(arm64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, gr := range []*graph{g, load(t, test)} {
+		for _, n := range gr.execs() {
+			var shared bool
+			for _, m := range n.exec().Mounts {
+				shared = shared || (m.Dest == goCache && m.MountType == pb.MountType_CACHE)
+			}
+			if !shared {
+				continue
+			}
+			checked++
+			if prog := n.env()["GOCACHEPROG"]; !strings.HasPrefix(prog, helperBin+" cacheprog -dir "+goCache) {
+				t.Errorf("%s reads the shared build cache with GOCACHEPROG=%q", n, prog)
+			}
+			if from, _ := n.mountSource(helperDir); from == nil || from.name() != helperBuildName {
+				t.Errorf("%s: %s is not goimage-helper", n, helperDir)
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("only %d steps mount the shared build cache: the check above saw too little", checked)
 	}
 }

@@ -58,6 +58,7 @@ func (c *converter) download() (llb.State, error) {
 	if c.spec.Private.Netrc != "" {
 		env = setEnv(env, "NETRC", netrcPath)
 	}
+	env = setEnv(env, "GOCACHEPROG", cacheProg())
 	args := []string{helperBin, "download", "-sums", srcDir}
 	args = append(args, c.moduleCacheArgs()...)
 	run := c.builder.Run(append(append(envOpts(env), opts...),
@@ -67,12 +68,11 @@ func (c *converter) download() (llb.State, error) {
 		c.location(modField(c.spec.Dir)),
 	)...)
 	run.AddMount(srcDir, mods, llb.Readonly)
-	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	c.mountBuildCache(run)
 	c.mountModuleCaches(run)
 	if c.hasCredentials() {
 		run.AddMount(credentialsDir, c.credentialsDigest(), llb.Readonly)
 	}
-	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 	return run.AddMount(goModCache, llb.Scratch()), nil
 }
 

@@ -37,6 +37,7 @@ func (c *converter) generate(src, modCache llb.State) (llb.State, error) {
 			return llb.State{}, err
 		}
 		env := setEnv(c.goEnv(), "GOPROXY", "off")
+		env = setEnv(env, "GOCACHEPROG", cacheProg())
 		if len(g.Install) > 0 {
 			p, _ := lookupEnv(env, "PATH")
 			env = setEnv(env, "PATH", toolsDir+":"+p)
@@ -46,7 +47,7 @@ func (c *converter) generate(src, modCache llb.State) (llb.State, error) {
 			llb.WithCustomNamef("generate: %s", strings.Join(g.Run, " ")), c.location(field+".run"),
 		)...)
 		run.AddMount(goModCache, modCache, llb.Readonly)
-		run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+		c.mountBuildCache(run)
 		if len(g.Install) > 0 {
 			run.AddMount(toolsDir, c.installTools(g.Install, field), llb.Readonly)
 		}
@@ -63,6 +64,7 @@ func (c *converter) installTools(pkgs []string, field string) llb.State {
 	env := c.downloadEnv()
 	env = setEnv(env, "GOFLAGS", "")
 	env = setEnv(env, "GOBIN", toolsDir)
+	env = setEnv(env, "GOCACHEPROG", cacheProg())
 	var layers []llb.State
 	for _, pkg := range pkgs {
 		run := c.builder.Run(append(envOpts(env),
@@ -73,7 +75,7 @@ func (c *converter) installTools(pkgs []string, field string) llb.State {
 		// GOMODCACHE without checking them again, so one shared with other builds could
 		// hand it a tree another build planted. The tool's layer is cached by its version.
 		run.AddMount(goModCache, llb.Scratch(), llb.ForceNoOutput)
-		run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
+		c.mountBuildCache(run)
 		layers = append(layers, run.AddMount(toolsDir, llb.Scratch()))
 	}
 	if len(layers) == 1 {

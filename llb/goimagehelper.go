@@ -21,6 +21,8 @@ const (
 	helperSrc   = "/goimage/helper"
 	depsDir     = "/goimage/deps"
 	depCacheDir = "/goimage/depcache"
+	stdDir      = "/goimage/std"
+	stdCacheDir = "/goimage/stdcache"
 	modProxyDir = "/goimage/modproxy"
 	vendorDir   = "/goimage/vendor"
 )

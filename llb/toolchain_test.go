@@ -21,14 +21,15 @@ func TestGoRunRoot(t *testing.T) {
 		builder   = "builder"
 	)
 	builtOnToolchain := map[string]string{
-		"[internal] build goimage-helper":                    toolchain,
-		"list the dependencies of ./cmd/app linux/arm64":     toolchain,
-		"compile the dependencies of ./cmd/app linux/arm64":  toolchain,
-		"go build ./cmd/app linux/arm64":                     toolchain,
-		"SBOM of /app linux/arm64":                           toolchain,
-		downloadName:                                         builder,
-		"go install golang.org/x/tools/cmd/stringer@v0.30.0": builder,
-		"generate: go generate ./...":                        builder,
+		"[internal] build goimage-helper":                       toolchain,
+		"list the dependencies of ./cmd/app linux/arm64":        toolchain,
+		"compile the dependencies of ./cmd/app linux/arm64":     toolchain,
+		"compile the standard library of ./cmd/app linux/arm64": toolchain,
+		"go build ./cmd/app linux/arm64":                        toolchain,
+		"SBOM of /app linux/arm64":                              toolchain,
+		downloadName:                                            builder,
+		"go install golang.org/x/tools/cmd/stringer@v0.30.0":    builder,
+		"generate: go generate ./...":                           builder,
 	}
 	allBuilder := map[string]string{}
 	for name := range builtOnToolchain {

@@ -34,6 +34,10 @@ type response struct {
 	DiskPath      string     `json:",omitempty"`
 }
 
+// layerTime is the time of every entry in a layer (-out): the go command reads an entry's
+// time only to expire test results, which a layer never holds.
+var layerTime = time.Unix(0, 0)
+
 // multiFlag collects a repeated flag.
 type multiFlag []string
 
@@ -42,10 +46,11 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // tieredCache is a build cache in layers. dir is the persistent cache mount that every build
 // on the daemon shares: read and written. ro are layers of earlier steps, only read. out,
-// when set, is a layer being made: it receives every entry this step used, and then dir is
-// written but never read, so that the layer holds only what this step computed or took from
-// ro. An entry of dir maps an action to an output on the word of whichever build wrote it;
-// its output can be verified, that mapping cannot, and a layer goes to other builders.
+// when set, is a layer being made: it receives every entry this step computed, and then dir
+// is written but never read, so that the layer holds only what this step computed. An entry
+// of dir maps an action to an output on the word of whichever build wrote it; its output can
+// be verified, that mapping cannot, and a layer goes to other builders. What the step took
+// from ro stays there: a step reading out reads ro too.
 type tieredCache struct {
 	dir diskCache
 	ro  []diskCache
@@ -55,7 +60,7 @@ type tieredCache struct {
 func cacheprog(args []string, in io.Reader, w io.Writer) error {
 	fl := flag.NewFlagSet("cacheprog", flag.ContinueOnError)
 	dir := fl.String("dir", "", "the shared build cache to write, and to read unless -out is set (GOCACHE layout)")
-	out := fl.String("out", "", "a directory that receives every entry used")
+	out := fl.String("out", "", "a directory that receives every entry computed; -dir is then not read")
 	var ro multiFlag
 	fl.Var(&ro, "ro", "a read-only build cache to read from (repeatable)")
 	if err := fl.Parse(args); err != nil {
@@ -145,9 +150,6 @@ func (c *tieredCache) get(action []byte, res *response) error {
 			d.touch(action, e)
 		}
 		res.OutputID, res.Size, res.Time, res.DiskPath = e.output, e.size, &e.time, d.dataPath(e.output)
-		if c.out != nil {
-			return c.out.copyEntry(d, action, e)
-		}
 		return nil
 	}
 	res.Miss = true
@@ -165,6 +167,9 @@ func (c *tieredCache) put(action, output, body []byte, res *response) error {
 		return err
 	}
 	if c.out != nil {
+		// A layer's bytes must not depend on when it was made: a step reading it is
+		// keyed on its content, and builders sharing a registry cache share its blobs.
+		e.time = layerTime
 		if err := c.out.put(action, e, body); err != nil {
 			return err
 		}

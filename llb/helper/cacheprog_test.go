@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // cacheProgEnv is the environment entry that makes the go command use the helper's cache program.
@@ -50,6 +52,64 @@ func TestCacheprogLayers(t *testing.T) {
 	}
 }
 
+// TestCacheprogLayersStack checks layers made on top of each other, as the standard library
+// and dependency layers are: the upper one holds only what its own step compiled, and the
+// two together give a build with an empty cache nothing to compile.
+func TestCacheprogLayersStack(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	lower, upper := t.TempDir(), t.TempDir()
+	goCmd(t, dir, []string{cacheProgEnv(bin, "-dir", t.TempDir(), "-out", lower)}, "build", "-trimpath", "-o", os.DevNull, "strings")
+	second := build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", lower, "-out", upper))
+	if strings.Contains(second, "strings\n") || !strings.Contains(second, "example.com/m/lib\n") {
+		t.Errorf("the upper layer's build compiled:\n%s", second)
+	}
+	// Outputs are named by content, so both may hold one (an empty file); actions not.
+	for _, p := range cacheFiles(t, lower, "-a") {
+		if _, err := os.Stat(filepath.Join(upper, strings.TrimPrefix(p, lower))); err == nil {
+			t.Errorf("the upper layer copied the action %s from the lower one", strings.TrimPrefix(p, lower))
+		}
+	}
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", upper, "-ro", lower)); strings.TrimSpace(out) != "" {
+		t.Errorf("a build reading both layers compiled:\n%s", out)
+	}
+}
+
+// TestCacheprogLayerDeterministic builds the same module twice, at different times, into two
+// layers: their bytes are the same, so a step keyed on a layer's content stays cached.
+func TestCacheprogLayerDeterministic(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	// The go command indexes a module directory only once it is a few seconds old: aged,
+	// it is indexed in both builds.
+	old := time.Now().Add(-time.Hour)
+	for _, p := range append(cacheFiles(t, dir, ""), dir, filepath.Join(dir, "lib")) {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var layers [2]map[string]string
+	for i := range layers {
+		out := t.TempDir()
+		build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-out", out))
+		layers[i] = map[string]string{}
+		for _, p := range cacheFiles(t, out, "") {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			layers[i][strings.TrimPrefix(p, out)] = string(data)
+		}
+		time.Sleep(10 * time.Millisecond) // a later time for the second
+	}
+	if len(layers[0]) == 0 {
+		t.Fatal("the layer is empty")
+	}
+	if diff := cmp.Diff(layers[0], layers[1]); diff != "" {
+		t.Errorf("two layers of the same build differ (-first +second):\n%s", diff)
+	}
+}
+
 // TestCacheprogSharesGOCACHE checks that the directory the cache program writes is a GOCACHE
 // the go command reads by itself.
 func TestCacheprogSharesGOCACHE(t *testing.T) {
@@ -81,11 +141,14 @@ func runBinary(exe string) (string, error) {
 }
 
 // dataFiles lists the output files (-d) of a GOCACHE directory.
-func dataFiles(t *testing.T, dir string) []string {
+func dataFiles(t *testing.T, dir string) []string { return cacheFiles(t, dir, "-d") }
+
+// cacheFiles lists the files of a GOCACHE directory whose names end in suffix.
+func cacheFiles(t *testing.T, dir, suffix string) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, "-d") {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, suffix) {
 			files = append(files, p)
 		}
 		return err
@@ -164,13 +227,7 @@ func TestCacheprogLayerIgnoresSharedMapping(t *testing.T) {
 	dir := smallModule(t)
 	shared := t.TempDir()
 	build(t, dir, cacheProgEnv(bin, "-dir", shared))
-	var entries []string
-	filepath.WalkDir(shared, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(p, "-a") {
-			entries = append(entries, p)
-		}
-		return err
-	})
+	entries := cacheFiles(t, shared, "-a")
 	if len(entries) < 2 {
 		t.Fatalf("the shared cache has %d action entries", len(entries))
 	}
