@@ -16,10 +16,10 @@ const DocsURL = "https://github.com/goimage/goimage/blob/main/docs/checks.md"
 // A Warning is one rule a Goimagefile breaks, at the field that breaks it.
 type Warning struct {
 	Rule        string
-	Description string // what the rule asks, the same for every warning of it
-	Message     string // what is wrong here
-	Field       string // the spec field path
-	Pos         spec.Pos
+	Description string     // what the rule asks, the same for every warning of it
+	Message     string     // what is wrong here
+	Field       string     // the spec field path
+	Range       spec.Range // where the field stands in the file
 }
 
 // URL is the rule's documentation.
@@ -46,11 +46,11 @@ type Files interface {
 func Run(s *spec.Spec, module Files) []Warning {
 	var ws []Warning
 	add := func(rule, field, msg string) {
-		pos := s.Pos(field)
-		if pos.Line == 0 { // a defaulted field: the file's first field stands for it
-			pos = s.Pos("version")
+		r := s.Range(field)
+		if r.Start.Line == 0 { // a defaulted field: the file's first field stands for it
+			r = s.Range("version")
 		}
-		ws = append(ws, Warning{Rule: rule, Description: Rules[rule], Message: msg, Field: field, Pos: pos})
+		ws = append(ws, Warning{Rule: rule, Description: Rules[rule], Message: msg, Field: field, Range: r})
 	}
 	if s.Image.User == spec.UserRoot || s.Image.User == "0" || s.Image.User == "0:0" {
 		add("RootUser", "image.user", "the image runs as root; drop `user:` for nonroot (65532)")

@@ -37,7 +37,7 @@ func TestRun(t *testing.T) {
 				module = tt.module
 			}
 			for _, w := range Run(s, module) {
-				got = append(got, w.Rule+"@"+w.Pos.String())
+				got = append(got, w.Rule+"@"+w.Range.Start.String())
 				if w.Description == "" || w.Message == "" {
 					t.Errorf("%s: empty description or message", w.Rule)
 				}

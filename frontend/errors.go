@@ -19,10 +19,10 @@ func withSource(err error, sm *llb.SourceMap) error {
 	switch {
 	case errors.As(err, &list):
 		for _, fe := range list {
-			ranges = appendRange(ranges, fe.Pos)
+			ranges = appendRange(ranges, fe.Range())
 		}
 	case errors.As(err, &one):
-		ranges = appendRange(ranges, one.Pos)
+		ranges = appendRange(ranges, one.Range())
 	}
 	if sm == nil || len(ranges) == 0 {
 		return err
@@ -38,9 +38,9 @@ func withSource(err error, sm *llb.SourceMap) error {
 	})
 }
 
-func appendRange(ranges []*pb.Range, p spec.Pos) []*pb.Range {
-	if p.Line == 0 {
+func appendRange(ranges []*pb.Range, r spec.Range) []*pb.Range {
+	if r.Start.Line == 0 {
 		return ranges
 	}
-	return append(ranges, goimagellb.Range(p))
+	return append(ranges, goimagellb.Range(r))
 }

@@ -82,11 +82,11 @@ func outlineOf(s *spec.Spec, sm *llb.SourceMap) *outline.Outline {
 }
 
 func location(s *spec.Spec, field string) *pb.Location {
-	p := s.Pos(field)
-	if p.Line == 0 {
+	r := s.Range(field)
+	if r.Start.Line == 0 {
 		return nil
 	}
-	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{goimagellb.Range(p)}}
+	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{goimagellb.Range(r)}}
 }
 
 // lintResults answers `--call check`: the check package's warnings at their Goimagefile lines.
@@ -94,8 +94,9 @@ func lintResults(s *spec.Spec, sm *llb.SourceMap, module check.Files) *lint.Lint
 	res := &lint.LintResults{}
 	src := res.AddSource(sm)
 	for _, w := range check.Run(s, module) {
-		at := parser.Position{Line: w.Pos.Line, Character: max(w.Pos.Column-1, 0)}
-		res.AddWarning(w.Rule, w.Description, w.URL(), w.Message, src, []parser.Range{{Start: at, End: at}})
+		start := parser.Position{Line: w.Range.Start.Line, Character: max(w.Range.Start.Column-1, 0)}
+		end := parser.Position{Line: w.Range.End.Line, Character: max(w.Range.End.Column-1, 0)}
+		res.AddWarning(w.Rule, w.Description, w.URL(), w.Message, src, []parser.Range{{Start: start, End: end}})
 	}
 	return res
 }

@@ -143,20 +143,26 @@ func builderField(s *spec.Spec) string {
 // moduleDir is the module root inside the builder.
 func (c *converter) moduleDir() string { return path.Join(srcDir, c.spec.Dir) }
 
-// location ties an op to the Goimagefile position of a field path.
+// location ties an op to the Goimagefile range of a field path: the value's, or for a
+// defaulted field its nearest spelled ancestor's; a defaulted top-level field (go, base)
+// stands at version, which every Goimagefile spells.
 func (c *converter) location(field string) llb.ConstraintsOpt {
-	p := c.spec.Pos(field)
-	if p.Line == 0 {
-		p = spec.Pos{Line: 1, Column: 1}
+	r := c.spec.Range(field)
+	if r.Start.Line == 0 {
+		r = c.spec.Range("version")
 	}
-	return c.opt.SourceMap.Location([]*pb.Range{Range(p)})
+	return c.opt.SourceMap.Location([]*pb.Range{Range(r)})
 }
 
-// Range is the source range BuildKit shows for a Goimagefile position.
-func Range(p spec.Pos) *pb.Range {
+// Range is the source range BuildKit shows for a Goimagefile range: lines 1-based,
+// characters 0-based, the end exclusive.
+func Range(r spec.Range) *pb.Range {
+	if r.End.Line == 0 {
+		r.End = r.Start
+	}
 	return &pb.Range{
-		Start: &pb.Position{Line: int32(p.Line), Character: int32(p.Column - 1)},
-		End:   &pb.Position{Line: int32(p.Line), Character: int32(p.Column - 1)},
+		Start: &pb.Position{Line: int32(r.Start.Line), Character: int32(r.Start.Column - 1)},
+		End:   &pb.Position{Line: int32(r.End.Line), Character: int32(r.End.Column - 1)},
 	}
 }
 
@@ -170,5 +176,6 @@ func (c *converter) cacheID(name string) string {
 
 // errorf makes an error located at a field of the spec.
 func (c *converter) errorf(field, format string, args ...any) error {
-	return &spec.FieldError{Pos: c.spec.Pos(field), Path: field, Err: fmt.Errorf(format, args...)}
+	r := c.spec.Range(field)
+	return &spec.FieldError{Pos: r.Start, End: r.End, Path: field, Err: fmt.Errorf(format, args...)}
 }

@@ -70,7 +70,8 @@ func (c *converter) checkFlags() error {
 		_, gerrs := c.gcflags(b)
 		for _, e := range append(lerrs, gerrs...) {
 			field := fmt.Sprintf("binaries[%d].%s", i, e.field)
-			errs = append(errs, &spec.FieldError{Pos: c.spec.Pos(field), Path: field, Err: e.err})
+			r := c.spec.Range(field)
+			errs = append(errs, &spec.FieldError{Pos: r.Start, End: r.End, Path: field, Err: e.err})
 		}
 	}
 	if len(errs) == 0 {

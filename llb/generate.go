@@ -52,9 +52,9 @@ func (c *converter) generate(src, modCache llb.State) (llb.State, error) {
 			run.AddMount(toolsDir, c.installTools(g.Install, field), llb.Readonly)
 		}
 		generated := run.AddMount(srcDir, inputs)
-		layers = append(layers, llb.Diff(inputs, generated, llb.WithCustomNamef("the files %s wrote", field)))
+		layers = append(layers, llb.Diff(inputs, generated, llb.WithCustomNamef("the files %s wrote", field), c.location(field)))
 	}
-	return llb.Merge(layers, llb.WithCustomName("the source with the generated files")), nil
+	return llb.Merge(layers, llb.WithCustomName("the source with the generated files"), c.location("generate")), nil
 }
 
 // installTools runs `go install PATH@VERSION` for a generate step's tools, on the build
@@ -81,5 +81,5 @@ func (c *converter) installTools(pkgs []string, field string) llb.State {
 	if len(layers) == 1 {
 		return layers[0]
 	}
-	return llb.Merge(layers, llb.WithCustomNamef("the tools of %s", field))
+	return llb.Merge(layers, llb.WithCustomNamef("the tools of %s", field), c.location(field+".install"))
 }

@@ -43,7 +43,7 @@ func (c *converter) helper() llb.State {
 		data, _ := helperSource.ReadFile(name) // embedded: cannot fail
 		files = files.Mkfile(path.Base(name), 0o644, data, llb.WithCreatedTime(epoch))
 	}
-	src := llb.Scratch().File(files, llb.WithCustomName("[internal] goimage-helper source"))
+	src := llb.Scratch().File(files, llb.WithCustomName("[internal] goimage-helper source"), c.location("version"))
 
 	env := c.toolEnv()
 	env = setEnv(env, "CGO_ENABLED", "0")

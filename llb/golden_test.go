@@ -296,9 +296,30 @@ func goldenOps(t testing.TB, def *llb.Definition) []string {
 				line += fmt.Sprintf(" %q", name)
 			}
 		}
-		lines = append(lines, line)
+		loc := goldenLocation(def, d)
+		if loc == "" && def.Source != nil && op.GetSource() == nil && op.Op != nil {
+			// Every op goimage makes points at the field that caused it; only sources
+			// (the build context dockerui loads, images) and the terminal op may not.
+			t.Errorf("op %s %s has no location", d, line)
+		}
+		lines = append(lines, line+loc)
 	}
 	return lines
+}
+
+// goldenLocation is where an op points in the Goimagefile, " @line:col-line:col" with
+// BuildKit's 1-based lines and 0-based characters, or nothing.
+func goldenLocation(def *llb.Definition, d digest.Digest) string {
+	if def.Source == nil || def.Source.Locations[string(d)] == nil {
+		return ""
+	}
+	var out string
+	for _, l := range def.Source.Locations[string(d)].Locations {
+		for _, r := range l.Ranges {
+			out += fmt.Sprintf(" @%d:%d-%d:%d", r.Start.Line, r.Start.Character, r.End.Line, r.End.Character)
+		}
+	}
+	return out
 }
 
 // TestGoldenDefinitions pins the LLB of every example and test project, for linux/amd64 and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/client/llb"
 )
@@ -113,7 +114,7 @@ func TestRange(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			r := Range(specPos(tc.line, tc.col))
+			r := Range(spec.Range{Start: specPos(tc.line, tc.col)})
 			got := [4]int32{r.Start.Line, r.Start.Character, r.End.Line, r.End.Character}
 			want := [4]int32{tc.wantLine, tc.wantChar, tc.wantLine, tc.wantChar}
 			if got != want {

@@ -34,11 +34,11 @@ func Parse(data []byte) (*Spec, error) {
 	if doc == nil || len(doc.Content) == 0 {
 		return nil, Errors{{Pos: Pos{1, 1}, Path: "version", Msg: "required (the file is empty)"}}
 	}
-	d := decoder{positions: map[string]Pos{}, checked: map[*yaml.Node]bool{}}
+	d := decoder{positions: map[string]Pos{}, ends: map[string]Pos{}, lines: sourceLines(data), checked: map[*yaml.Node]bool{}}
 	s := &Spec{}
 	root := doc.Content[0]
 	d.decode(root, reflect.ValueOf(s).Elem(), "")
-	s.positions = d.positions
+	s.positions, s.ends = d.positions, d.ends
 	if _, ok := d.positions["version"]; !ok && root.Kind == yaml.MappingNode {
 		d.errs = append(d.errs, &FieldError{Pos: Pos{root.Line, root.Column}, Path: "version", Msg: "required: add `version: 1`"})
 	}
@@ -77,6 +77,8 @@ func yamlError(err error) *FieldError {
 // goes on after a problem, so that one run reports them all.
 type decoder struct {
 	positions map[string]Pos
+	ends      map[string]Pos // where each value's text ends
+	lines     []string       // the file, for finding where values end
 	errs      Errors
 	depth     int
 	budget    aliasBudget
@@ -101,6 +103,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 	if path != "" {
 		d.positions[path] = Pos{n.Line, n.Column}
+		d.ends[path] = nodeEnd(d.lines, n)
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // an empty value leaves the default

@@ -18,9 +18,18 @@ func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
 // the build args), which errors.Is and errors.As then reach.
 type FieldError struct {
 	Pos  Pos
+	End  Pos    // where the value at Path ends, when known (exclusive)
 	Path string // "binaries[1].main"; empty for the document as a whole
 	Msg  string
 	Err  error
+}
+
+// Range is the problem's range in the file: the value at Path, or its start alone.
+func (e *FieldError) Range() Range {
+	if e.End.Line == 0 {
+		return Range{Start: e.Pos, End: e.Pos}
+	}
+	return Range{Start: e.Pos, End: e.End}
 }
 
 // Unwrap returns the error the problem came from, if any.

@@ -70,8 +70,9 @@ type Spec struct {
 	// Platforms are the default target platforms, used when the build asks for none.
 	Platforms []string `yaml:"platforms"`
 
-	// positions maps field paths ("binaries[0].main") to where they stand in the file.
-	positions map[string]Pos
+	// positions maps field paths ("binaries[0].main") to where they stand in the file, and
+	// ends to where their text ends.
+	positions, ends map[string]Pos
 	// shorthand is set when Binaries comes from the `main:` shorthand: positions then
 	// locates binaries[0] at main, which the file does not spell as binaries.
 	shorthand bool
@@ -184,6 +185,21 @@ func (s *Spec) Pos(path string) Pos {
 	return Pos{}
 }
 
+// selectBinary keeps the positions of one binary, renamed binaries[0], and of every field
+// outside binaries.
+func selectBinary(positions map[string]Pos, from string) map[string]Pos {
+	out := map[string]Pos{}
+	for p, pos := range positions {
+		switch {
+		case p == from || strings.HasPrefix(p, from+"."):
+			out["binaries[0]"+strings.TrimPrefix(p, from)] = pos
+		case !strings.HasPrefix(p, "binaries["):
+			out[p] = pos
+		}
+	}
+	return out
+}
+
 // Targets are the names --target accepts: each binary's, then the test target's.
 func (s *Spec) Targets() []string {
 	names := make([]string, 0, len(s.Binaries)+1)
@@ -206,15 +222,7 @@ func (s *Spec) Select(name string) (*Spec, error) {
 	if !s.hasField("image.entrypoint") {
 		out.Image.Entrypoint = []string{"/" + name}
 	}
-	out.positions = map[string]Pos{}
 	from := fmt.Sprintf("binaries[%d]", i)
-	for p, pos := range s.positions {
-		switch {
-		case p == from || strings.HasPrefix(p, from+"."):
-			out.positions["binaries[0]"+strings.TrimPrefix(p, from)] = pos
-		case !strings.HasPrefix(p, "binaries["):
-			out.positions[p] = pos
-		}
-	}
+	out.positions, out.ends = selectBinary(s.positions, from), selectBinary(s.ends, from)
 	return &out, nil
 }

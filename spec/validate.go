@@ -84,7 +84,7 @@ func (s *Spec) applyDefaults() {
 		// spell it out.
 		s.shorthand = true
 		for _, p := range []string{"binaries", "binaries[0]", "binaries[0].main"} {
-			s.positions[p] = s.positions["main"]
+			s.positions[p], s.ends[p] = s.positions["main"], s.ends["main"]
 		}
 	}
 	for i := range s.Binaries {
@@ -345,7 +345,8 @@ type validator struct {
 }
 
 func (v *validator) add(path, format string, args ...any) {
-	v.errs = append(v.errs, &FieldError{Pos: v.s.Pos(path), Path: path, Msg: fmt.Sprintf(format, args...)})
+	r := v.s.Range(path)
+	v.errs = append(v.errs, &FieldError{Pos: r.Start, End: r.End, Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
 // relPath checks a path that must stay inside the module or build context.

@@ -24,7 +24,7 @@ func runCheck(w io.Writer, args []string) error {
 	module := os.DirFS(filepath.Join(filepath.Dir(file), s.Dir)).(fs.ReadFileFS)
 	ws := check.Run(s, module)
 	for _, warn := range ws {
-		fmt.Fprintf(w, "%s:%s: %s: %s (%s)\n", file, warn.Pos, warn.Rule, warn.Message, warn.URL())
+		fmt.Fprintf(w, "%s:%s: %s: %s (%s)\n", file, warn.Range.Start, warn.Rule, warn.Message, warn.URL())
 	}
 	if len(ws) > 0 {
 		return errWarnings
