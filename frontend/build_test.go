@@ -269,7 +269,7 @@ func TestBuildImage(t *testing.T) {
 			if diff := cmp.Diff(resultImages(t, build(t, c)), tt.want); diff != "" {
 				t.Errorf("images (-got +want):\n%s", diff)
 			}
-			if diff := cmp.Diff(c.resolvedImages(), tt.wantResolved); diff != "" {
+			if diff := cmp.Diff(c.Resolved(), tt.wantResolved); diff != "" {
 				t.Errorf("resolved images (-got +want):\n%s", diff)
 			}
 		})
@@ -290,10 +290,10 @@ type vertex struct {
 func graphOf(t *testing.T, ref client.Reference) (vertices []vertex, result string) {
 	t.Helper()
 	r, ok := ref.(*fakeRef)
-	if !ok || r.def == nil {
+	if !ok || r.Definition == nil {
 		t.Fatalf("reference %T is not a solve of the fake gateway", ref)
 	}
-	vertices, result, err := defGraph(r.def)
+	vertices, result, err := defGraph(r.Definition)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func TestBuildErrors(t *testing.T) {
 		{
 			desc:        "a base the registry does not have",
 			goimagefile: "version: 1\nmain: ./cmd/app\nbase: example.com/missing:1\n",
-			wantErr:     "base image example.com/missing:1: fake gateway: example.com/missing:1: not found",
+			wantErr:     "base image example.com/missing:1: offline gateway: no configuration of example.com/missing:1",
 			wantRanges:  []string{"3:7"},
 		},
 		{
@@ -176,7 +176,7 @@ func TestBuildSolveErrors(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			stepErr := errors.New("process did not complete successfully: exit code: 1")
 			c := newFakeClient(t, depsDir, tt.opts)
-			c.fail = func(def *pb.Definition) error {
+			c.Fail = func(def *pb.Definition) error {
 				if _, step, err := defGraph(def); err != nil || step == tt.step {
 					return stepErr
 				}

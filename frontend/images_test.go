@@ -27,7 +27,7 @@ func pinned(t *testing.T, ref, platform string) string {
 	t.Helper()
 	os, arch, _ := strings.Cut(platform, "/")
 	p := ocispecs.Platform{OS: os, Architecture: arch}
-	_, dgst, _, err := (&fakeClient{}).ResolveImageConfig(context.Background(), ref, sourceresolver.Opt{ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p}})
+	_, dgst, _, err := newFakeClientFiles(nil, nil).ResolveImageConfig(context.Background(), ref, sourceresolver.Opt{ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestImagesErrors(t *testing.T) {
 		{
 			desc:    "a named context the registry does not have",
 			opts:    map[string]string{"context:gcr.io/distroless/static-debian12:nonroot": "docker-image://example.com/missing:2"},
-			wantErr: "base image gcr.io/distroless/static-debian12:nonroot: fake gateway: example.com/missing:2: not found",
+			wantErr: "base image gcr.io/distroless/static-debian12:nonroot: offline gateway: no configuration of example.com/missing:2",
 		},
 	}
 	for _, tt := range tests {

@@ -76,13 +76,13 @@ func subrequest(t *testing.T, c *fakeClient, v any) *client.Result {
 	t.Helper()
 	res := build(t, c)
 	if res.Ref != nil || len(res.Refs) > 0 {
-		t.Errorf("subrequest %s returned a build result", c.opts["requestid"])
+		t.Errorf("subrequest %s returned a build result", c.Opts["requestid"])
 	}
 	if err := json.Unmarshal(res.Metadata["result.json"], v); err != nil {
 		t.Fatalf("result.json: %v\n%s", err, res.Metadata["result.json"])
 	}
 	if _, ok := res.Metadata["result.txt"]; !ok {
-		t.Errorf("subrequest %s: no result.txt for the terminal", c.opts["requestid"])
+		t.Errorf("subrequest %s: no result.txt for the terminal", c.Opts["requestid"])
 	}
 	return res
 }
@@ -328,22 +328,11 @@ func TestSubrequestLint(t *testing.T) {
 // .dockerignore, which dockerui reads for any use of the context.
 func contextFilesRead(t *testing.T, c *fakeClient) []string {
 	t.Helper()
-	var read []string
-	for _, req := range c.solved() {
-		src, err := resultSource(req.Definition)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name, ok := localName(src); ok && name == "context" {
-			for f := range selectFiles(c.locals["context"], src.Attrs) {
-				if f != ".dockerignore" {
-					read = append(read, f)
-				}
-			}
-		}
+	files, err := c.Transferred("context")
+	if err != nil {
+		t.Fatal(err)
 	}
-	slices.Sort(read)
-	return read
+	return slices.DeleteFunc(files, func(f string) bool { return f == ".dockerignore" })
 }
 
 // TestSubrequestDescribe checks that the frontend describes the subrequests it answers, as

@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
-	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/frontend"
+	"github.com/goimage/goimage/frontend/offline"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -16,11 +21,20 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// runLLB writes the definition for a Goimagefile: the same graph the frontend builds, with
-// the context as a local source named "context" and base images unresolved.
+// runLLB writes the definition the frontend sends for a Goimagefile: it runs the frontend's
+// Build on the offline gateway (frontend/offline), which reads the build context from disk
+// and knows the configurations of golang:<go> and distroless as their images have them,
+// plus any given with --image-config. The graph is the frontend's own, image digests aside:
+// offline, references stay unpinned unless --image-config gives a digest.
 func runLLB(ctx context.Context, w io.Writer, args []string) error {
 	fl := flag.NewFlagSet("llb", flag.ContinueOnError)
 	format := fl.String("format", "raw", "raw (for buildctl debug dump-llb), json or dot")
+	contextDir := fl.String("context", "", "the build context (default: the Goimagefile's directory)")
+	platform := fl.String("platform", "", "the target platform (default: the Goimagefile's first, else linux/amd64)")
+	target := fl.String("target", "", "a binary, or test")
+	var buildArgs, imageConfigs multiFlag
+	fl.Var(&buildArgs, "build-arg", "NAME=VALUE, as docker buildx build --build-arg (repeatable)")
+	fl.Var(&imageConfigs, "image-config", "REF=FILE: the image configuration (JSON) of REF, or REF@DIGEST=FILE (repeatable)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -31,13 +45,31 @@ func runLLB(ctx context.Context, w io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := goimagellb.Convert(ctx, s, goimagellb.Options{})
+	images, err := knownImages(s, imageConfigs)
+	if err != nil {
+		return err
+	}
+	opts := map[string]string{"filename": filepath.Base(file), "target": *target}
+	if *platform != "" {
+		opts["platform"] = *platform
+	} else if len(s.Platforms) == 0 {
+		opts["platform"] = "linux/amd64"
+	}
+	for _, a := range buildArgs {
+		k, v, _ := strings.Cut(a, "=")
+		opts["build-arg:"+k] = v
+	}
+	if *contextDir == "" {
+		*contextDir = filepath.Dir(file)
+	}
+	gw := &offline.Client{
+		Opts:   opts,
+		Locals: map[string]fs.FS{"context": os.DirFS(*contextDir), "dockerfile": os.DirFS(filepath.Dir(file))},
+		Images: images,
+	}
+	def, err := frontendDefinition(ctx, gw)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
-	}
-	def, err := res.State.Marshal(ctx)
-	if err != nil {
-		return fmt.Errorf("marshal LLB: %w", err)
 	}
 	switch *format {
 	case "json":
@@ -47,6 +79,32 @@ func runLLB(ctx context.Context, w io.Writer, args []string) error {
 	}
 	return llb.WriteTo(def, w)
 }
+
+// frontendDefinition runs the frontend on gw and returns the first definition it solved
+// that is a build rather than a read of local files: the image's (or the test target's).
+func frontendDefinition(ctx context.Context, gw *offline.Client) (*llb.Definition, error) {
+	if _, err := frontend.Build(ctx, gw); err != nil {
+		return nil, err
+	}
+	for _, req := range gw.Solved() {
+		src, err := offline.ResultSource(req.Definition)
+		if err != nil {
+			return nil, err
+		}
+		if src == nil || !strings.HasPrefix(src.Identifier, "local://") {
+			var def llb.Definition
+			def.FromPB(req.Definition)
+			return &def, nil
+		}
+	}
+	return nil, errors.New("the frontend solved no build")
+}
+
+// multiFlag collects a repeated flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // llbOp is one op of a definition, for --format json and dot.
 type llbOp struct {

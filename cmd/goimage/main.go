@@ -1,6 +1,6 @@
 // Command goimage is goimage's command line: it works on Goimagefiles without a daemon.
 //
-//	goimage llb [FILE]          print the LLB definition the frontend would solve (host platform)
+//	goimage llb [FILE]          print the LLB definition the frontend sends, from its own Build
 //	goimage init [DIR]          write a Goimagefile for the module in DIR
 //	goimage check [FILE]        lint a Goimagefile, as --call check does
 //	goimage dockerfile [FILE]   print the nearest equivalent Dockerfile
@@ -19,10 +19,12 @@ import (
 const usage = `usage: goimage COMMAND [ARGS]
 
 commands:
-  llb [--format raw|json|dot] [FILE]
-                print the LLB definition for FILE (default ./Goimagefile), for the host
-                platform: raw for 'buildctl debug dump-llb', json (one object per op), or dot
-                (Graphviz)
+  llb [--format raw|json|dot] [--platform P] [--target T] [--build-arg K=V]...
+      [--context DIR] [--image-config REF[@DIGEST]=FILE]... [FILE]
+                print the LLB definition the frontend sends for FILE (default ./Goimagefile):
+                its own Build, run offline with golang:<go> and distroless as their images
+                are configured (others, or a digest to pin, from --image-config); raw for
+                'buildctl debug dump-llb', json (one object per op), or dot (Graphviz)
   init [DIR]    write DIR/Goimagefile (default .) building every main package of the module
   check [FILE]  lint FILE offline, the rules of --call check (exit status 1 on a warning)
   dockerfile [FILE]
