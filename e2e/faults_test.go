@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goimage/goimage/internal/testenv"
 	"github.com/goimage/goimage/internal/workbench"
 	"github.com/moby/buildkit/client"
 	"github.com/tonistiigi/fsutil"
@@ -37,12 +38,13 @@ func TestModuleProxyUnreachable(t *testing.T) {
 	}
 }
 
-// TestFaults (opt-in: -goimage.faults) kills a buildkitd in the middle of the dependency
-// compile, restarts it on the same root and builds again; then prunes its cache mounts and
-// builds after an edit. Each build after a fault must give a correct image.
+// TestFaults (opt-in with -goimage.faults; always under CI=true) kills a buildkitd in the
+// middle of the dependency compile, restarts it on the same root and builds again; then
+// prunes its cache mounts and builds after an edit. Each build after a fault must give a
+// correct image.
 func TestFaults(t *testing.T) {
-	if !*faults {
-		t.Skip("opt-in: go test ./e2e -run TestFaults -goimage.faults")
+	if !*faults && !testenv.CI() {
+		t.Skip("opt-in outside CI: go test ./e2e -run TestFaults -goimage.faults")
 	}
 	main := daemon(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
