@@ -50,6 +50,7 @@ type converter struct {
 	builderConfig bool
 
 	helperState *llb.State // goimage-helper, built once per conversion
+	helperCache llb.State  // the build cache goimage-helper was compiled with
 	goRoot      *llb.State // goRunRoot, made once per conversion
 }
 

@@ -112,7 +112,9 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 // the group's flags into a layer. It mounts an empty module cache: nothing of the build but
 // the list reaches it.
 func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, target string) llb.State {
-	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-out", stdCacheDir))
+	// What the helper's build compiled counts as computed here: the layer holds every entry
+	// the step used, so the steps after it read this layer alone.
+	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", helperCacheDir, "-used", "-out", stdCacheDir))
 	env = setEnv(env, "GOWORK", "off")
 	// -mod=mod over a GOFLAGS -mod=vendor: this module has no vendor directory.
 	args := []string{helperBin, "warm", "-copy", stdDir, "--", "go", "build", "-mod=mod", "-trimpath"}
@@ -120,6 +122,8 @@ func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, ta
 	run := c.offlineGoRun(c.goRunRoot(), env, args, stdDir, llb.Scratch(),
 		llb.WithCustomNamef("compile the standard library of %s %s", what, target), c.location(field))
 	run.AddMount(stdDir, list, llb.Readonly)
+	c.helper()
+	run.AddMount(helperCacheDir, c.helperCache, llb.Readonly)
 	return run.AddMount(stdCacheDir, llb.Scratch())
 }
 

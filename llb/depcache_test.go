@@ -50,9 +50,10 @@ func TestHelperBuild(t *testing.T) {
 	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/go.mod", "/main.go", "/modverify.go", "/sbom.go", "/warm.go"}); diff != "" {
 		t.Errorf("helper source files (-got +want):\n%s", diff)
 	}
-	// Its build cache is its own: never entries that other builds wrote to a shared mount.
-	if m := n.mount(goCache); m.MountType != pb.MountType_TMPFS {
-		t.Errorf("%s = %v, want a tmpfs of its own", goCache, m)
+	// Its build cache is its own, a layer: never entries that other builds wrote to a
+	// shared mount.
+	if m := n.mount(goCache); m.MountType != pb.MountType_BIND || m.Input != int64(pb.Empty) || m.Output < 0 {
+		t.Errorf("%s = %v, want an output of its own on scratch", goCache, m)
 	}
 }
 
@@ -133,8 +134,12 @@ func TestDependencyCache(t *testing.T) {
 	if diff := cmp.Diff(std.exec().Meta.Args, wantStd); diff != "" {
 		t.Errorf("standard library compile args (-got +want):\n%s", diff)
 	}
-	if got, want := std.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -out "+stdCacheDir; got != want {
+	if got, want := std.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+helperCacheDir+" -used -out "+stdCacheDir; got != want {
 		t.Errorf("standard library GOCACHEPROG = %q, want %q", got, want)
+	}
+	// It reads what goimage-helper's build compiled, read-only, from that step's own output.
+	if from, idx := std.mountSource(helperCacheDir); from == nil || from.dgst != helper.dgst || idx != helper.mount(goCache).Output || !std.mount(helperCacheDir).Readonly {
+		t.Errorf("%s comes from %v output %d, want the helper build's build cache, read-only", helperCacheDir, from, idx)
 	}
 
 	// compile: keyed on the list's output alone, read-only so that BuildKit keys it on the

@@ -23,6 +23,9 @@ const (
 	depCacheDir = "/goimage/depcache"
 	stdDir      = "/goimage/std"
 	stdCacheDir = "/goimage/stdcache"
+	// helperCacheDir is where the standard-library step reads the build cache of the
+	// helper's own build.
+	helperCacheDir = "/goimage/helpercache"
 	modProxyDir = "/goimage/modproxy"
 	vendorDir   = "/goimage/vendor"
 )
@@ -58,8 +61,9 @@ func (c *converter) helper() llb.State {
 	)...)
 	run.AddMount(helperSrc, src, llb.Readonly)
 	// A build cache of its own: the helper verifies the shared one, so it must not be
-	// built from entries that other builds wrote. Its layer is cached once per builder.
-	run.AddMount(goCache, llb.Scratch(), llb.Tmpfs())
+	// built from entries that other builds wrote. It is a layer too, which the
+	// standard-library step reads: on the build platform, the packages both need compile once.
+	c.helperCache = run.AddMount(goCache, llb.Scratch())
 	st := run.AddMount(helperDir, llb.Scratch())
 	c.helperState = &st
 	return st

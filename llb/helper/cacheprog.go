@@ -52,15 +52,17 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 // be verified, that mapping cannot, and a layer goes to other builders. What the step took
 // from ro stays there: a step reading out reads ro too.
 type tieredCache struct {
-	dir diskCache
-	ro  []diskCache
-	out *diskCache
+	dir  diskCache
+	ro   []diskCache
+	out  *diskCache
+	used bool // out also receives the entries served from ro
 }
 
 func cacheprog(args []string, in io.Reader, w io.Writer) error {
 	fl := flag.NewFlagSet("cacheprog", flag.ContinueOnError)
 	dir := fl.String("dir", "", "the shared build cache to write, and to read unless -out is set (GOCACHE layout)")
 	out := fl.String("out", "", "a directory that receives every entry computed; -dir is then not read")
+	used := fl.Bool("used", false, "-out also receives every entry served from -ro, so that it alone holds what the build used")
 	var ro multiFlag
 	fl.Var(&ro, "ro", "a read-only build cache to read from (repeatable)")
 	if err := fl.Parse(args); err != nil {
@@ -69,7 +71,7 @@ func cacheprog(args []string, in io.Reader, w io.Writer) error {
 	if *dir == "" || fl.NArg() != 0 {
 		return errors.New("usage: goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR]")
 	}
-	c := &tieredCache{dir: diskCache(*dir)}
+	c := &tieredCache{dir: diskCache(*dir), used: *used}
 	for _, d := range ro {
 		c.ro = append(c.ro, diskCache(d))
 	}
@@ -150,6 +152,10 @@ func (c *tieredCache) get(action []byte, res *response) error {
 			d.touch(action, e)
 		}
 		res.OutputID, res.Size, res.Time, res.DiskPath = e.output, e.size, &e.time, d.dataPath(e.output)
+		if c.out != nil && c.used {
+			e.time = layerTime
+			return c.out.copyEntry(d, action, e)
+		}
 		return nil
 	}
 	res.Miss = true

@@ -73,6 +73,15 @@ func TestCacheprogLayersStack(t *testing.T) {
 	if out := build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", upper, "-ro", lower)); strings.TrimSpace(out) != "" {
 		t.Errorf("a build reading both layers compiled:\n%s", out)
 	}
+
+	// With -used, the upper layer also takes what it used from the lower one, verified:
+	// read alone, it leaves nothing to compile.
+	whole := t.TempDir()
+	build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", lower, "-used", "-out", whole))
+	checkOutputs(t, whole)
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", whole)); strings.TrimSpace(out) != "" {
+		t.Errorf("a build reading the -used layer alone compiled:\n%s", out)
+	}
 }
 
 // TestCacheprogLayerDeterministic builds the same module twice, at different times, into two

@@ -113,6 +113,34 @@ func (d diskCache) putEntry(action []byte, e entry) error {
 	return writeAtomic(d.path(action, "a"), func(w io.Writer) error { _, err := io.WriteString(w, line); return err })
 }
 
+// copyEntry copies a verified entry of src into d, unless d has it already. The data goes
+// file to file (copy_file_range where the kernel has it), never through memory, and is hashed
+// again on the way: src may change under the copy.
+func (d diskCache) copyEntry(src diskCache, action []byte, e entry) error {
+	if got, ok := d.get(action); ok && bytes.Equal(got.output, e.output) {
+		return nil
+	}
+	in, err := os.Open(src.dataPath(e.output))
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	err = writeAtomic(d.dataPath(e.output), func(w io.Writer) error {
+		h := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(w, h), in); err != nil {
+			return err
+		}
+		if sum := h.Sum(nil); !bytes.Equal(sum, e.output) {
+			return fmt.Errorf("copy %x: data changed while copied (hashes to %x)", e.output, sum)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return d.putEntry(action, e)
+}
+
 func writeAtomic(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
 		return err
