@@ -26,8 +26,8 @@ const (
 	// helperCacheDir is where the standard-library step reads the build cache of the
 	// helper's own build.
 	helperCacheDir = "/goimage/helpercache"
-	modProxyDir = "/goimage/modproxy"
-	vendorDir   = "/goimage/vendor"
+	modProxyDir    = "/goimage/modproxy"
+	vendorDir      = "/goimage/vendor"
 )
 
 // helperGoMod asks for nothing newer than the go list flags the helper uses.
