@@ -49,9 +49,9 @@ type converter struct {
 	// directory or a graph without an ImageSource.
 	builderConfig bool
 
-	helperState *llb.State // goimage-helper, built once per conversion
-	helperCache llb.State  // the build cache goimage-helper was compiled with
-	goRoot      *llb.State // goRunRoot, made once per conversion
+	helperState      *llb.State // goimage-helper, built once per conversion
+	helperCacheState llb.State  // the build cache goimage-helper was compiled with
+	goRoot           *llb.State // goRunRoot, made once per conversion
 }
 
 // Convert returns the graph that builds s for one target platform.

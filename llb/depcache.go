@@ -122,8 +122,7 @@ func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, ta
 	run := c.offlineGoRun(c.goRunRoot(), env, args, stdDir, llb.Scratch(),
 		llb.WithCustomNamef("compile the standard library of %s %s", what, target), c.location(field))
 	run.AddMount(stdDir, list, llb.Readonly)
-	c.helper()
-	run.AddMount(helperCacheDir, c.helperCache, llb.Readonly)
+	run.AddMount(helperCacheDir, c.helperCache(), llb.Readonly)
 	return run.AddMount(stdCacheDir, llb.Scratch())
 }
 

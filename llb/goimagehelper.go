@@ -63,8 +63,14 @@ func (c *converter) helper() llb.State {
 	// A build cache of its own: the helper verifies the shared one, so it must not be
 	// built from entries that other builds wrote. It is a layer too, which the
 	// standard-library step reads: on the build platform, the packages both need compile once.
-	c.helperCache = run.AddMount(goCache, llb.Scratch())
+	c.helperCacheState = run.AddMount(goCache, llb.Scratch())
 	st := run.AddMount(helperDir, llb.Scratch())
 	c.helperState = &st
 	return st
+}
+
+// helperCache is the build cache goimage-helper was compiled with, a layer of its build step.
+func (c *converter) helperCache() llb.State {
+	c.helper()
+	return c.helperCacheState
 }

@@ -57,29 +57,41 @@ func (c *converter) hasCredentials() bool {
 	return c.spec.Private.Netrc != "" || c.spec.Private.SSH
 }
 
-// moduleCacheArgs are the cache flags of goimage-helper download; mountModuleCaches mounts
-// what they name. A build with credentials reads the shared cache and writes none; one with
-// narrowed verification also reads the shared cache, and reads and writes its own.
-func (c *converter) moduleCacheArgs() []string {
+// moduleCacheScope decides which persistent module caches the download uses: the id of the
+// one it reads and writes (none for a build with credentials: what they fetched stays in its
+// layer), and whether it also reads the shared one read-only (any build that does not write
+// it: with credentials, or with narrowed verification, which gets a cache of its own).
+func (c *converter) moduleCacheScope() (writeID string, readShared bool) {
 	switch {
 	case c.hasCredentials():
-		return []string{"-read", sharedModCacheDir}
+		return "", true
 	case c.verificationNarrowed():
-		return []string{"-cache", modProxyDir, "-read", sharedModCacheDir}
+		return "modcache-unverified", true
 	}
-	return []string{"-cache", modProxyDir}
+	return "modcache", false
+}
+
+// moduleCacheArgs are the cache flags of goimage-helper download; mountModuleCaches mounts
+// what they name.
+func (c *converter) moduleCacheArgs() []string {
+	writeID, readShared := c.moduleCacheScope()
+	var args []string
+	if writeID != "" {
+		args = append(args, "-cache", modProxyDir)
+	}
+	if readShared {
+		args = append(args, "-read", sharedModCacheDir)
+	}
+	return args
 }
 
 func (c *converter) mountModuleCaches(run llb.ExecState) {
-	shared := llb.AsPersistentCacheDir(c.cacheID("modcache"), llb.CacheMountShared)
-	switch {
-	case c.hasCredentials():
-		run.AddMount(sharedModCacheDir, llb.Scratch(), shared, llb.Readonly)
-	case c.verificationNarrowed():
-		run.AddMount(sharedModCacheDir, llb.Scratch(), shared, llb.Readonly)
-		run.AddMount(modProxyDir, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("modcache-unverified"), llb.CacheMountShared))
-	default:
-		run.AddMount(modProxyDir, llb.Scratch(), shared)
+	writeID, readShared := c.moduleCacheScope()
+	if readShared {
+		run.AddMount(sharedModCacheDir, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("modcache"), llb.CacheMountShared), llb.Readonly)
+	}
+	if writeID != "" {
+		run.AddMount(modProxyDir, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID(writeID), llb.CacheMountShared))
 	}
 }
 
