@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 )
 
@@ -42,24 +43,21 @@ type Files interface {
 	ReadFile(name string) ([]byte, error)
 }
 
-// Run checks s. module, when not nil, is read by the rules that look at the module's files.
-func Run(s *spec.Spec, module Files) []Warning {
+// Run checks a plan. module, when not nil, is read by the rules that look at the module's
+// files.
+func Run(p *plan.Plan, module Files) []Warning {
+	s := p.Spec
 	var ws []Warning
 	add := func(rule, field, msg string) {
-		r := s.Range(field)
-		if r.Start.Line == 0 { // a defaulted field: the file's first field stands for it
-			r = s.Range("version")
-		}
-		ws = append(ws, Warning{Rule: rule, Description: Rules[rule], Message: msg, Field: field, Range: r})
+		ws = append(ws, Warning{Rule: rule, Description: Rules[rule], Message: msg, Field: field, Range: p.At(field).Range})
 	}
-	if s.Image.User == spec.UserRoot || s.Image.User == "0" || s.Image.User == "0:0" {
+	if p.User == "0" || p.User == "0:0" {
 		add("RootUser", "image.user", "the image runs as root; drop `user:` for nonroot (65532)")
 	}
-	if s.Builder != "" && unpinned(s.Builder) {
-		add("UnpinnedImage", "builder", s.Builder+" names no tag or digest: it means :latest, which moves")
-	}
-	if s.Base != spec.BaseScratch && s.Base != spec.BaseDistroless && unpinned(s.Base) {
-		add("UnpinnedImage", "base", s.Base+" names no tag or digest: it means :latest, which moves")
+	for _, img := range []plan.Image{p.Builder, p.Base} {
+		if img.Ref != "" && unpinned(img.Ref) {
+			add("UnpinnedImage", img.At.Field, img.Ref+" names no tag or digest: it means :latest, which moves")
+		}
 	}
 	if _, ok := s.Image.Env["TZ"]; ok && s.Base == spec.BaseScratch && !s.TZData {
 		add("TZWithoutTZData", "image.env.TZ", "TZ is set but scratch has no time zone database: add `tzdata: true`")

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 )
@@ -36,7 +37,11 @@ func TestRun(t *testing.T) {
 			if tt.module != nil {
 				module = tt.module
 			}
-			for _, w := range Run(s, module) {
+			p, err := plan.Resolve(s, plan.Inputs{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range Run(p, module) {
 				got = append(got, w.Rule+"@"+w.Range.Start.String())
 				if w.Description == "" || w.Message == "" {
 					t.Errorf("%s: empty description or message", w.Rule)

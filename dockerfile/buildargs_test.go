@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
@@ -72,7 +73,7 @@ func readPerPackage(v string) perPackage {
 // goimageFlags are goimage's -ldflags value and -gcflags values for a binary with build args,
 // by spec's own functions (as llb computes them), or the first error.
 func goimageFlags(ldflags, gcflags []string, args map[string]string) (string, []string, error) {
-	words := slices.Clone(baseLdflags)
+	words := slices.Clone(plan.BaseLdflags)
 	for _, f := range ldflags {
 		w, err := spec.ExpandFlagWords(f, args)
 		if err != nil {

@@ -5,7 +5,7 @@
 // leaves out, with a comment.
 //
 // No spec value can become a Dockerfile instruction or a shell command, whatever spec
-// validation let through: Write is safe for any Spec. Commands are exec-form (JSON) RUN steps,
+// validation let through: Write is safe for any plan. Commands are exec-form (JSON) RUN steps,
 // except a go build whose -ldflags or -gcflags refer to build args: only a shell can expand
 // those, so that one step is shell-form, every value in it single-quoted and each ${NAME} a
 // double-quoted word that goquote, a small sh function, quotes for the go command's own

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/distribution/reference"
-	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 )
 
@@ -30,10 +30,13 @@ const (
 	cacheBuild = cacheMod + " --mount=type=cache,target=/root/.cache/go-build"
 )
 
-// Write returns the Dockerfile for s. Values a Dockerfile cannot carry safely are refused,
-// all of them at once, each error naming its field path ("binaries[0].main: ...").
-func Write(s *spec.Spec) (string, error) {
-	w := &writer{}
+// Write returns the Dockerfile of a plan resolved without build args: a Dockerfile reads
+// them when it is built. Values a Dockerfile cannot carry safely are refused, all of them at
+// once, each error naming its field path ("binaries[0].main: ..."); Write checks them itself,
+// so it is safe for any plan, whatever Resolve reported.
+func Write(p *plan.Plan) (string, error) {
+	s := p.Spec
+	w := &writer{plan: p}
 	w.printf("# Written by `goimage dockerfile` from a Goimagefile. goimage's dependency cache layer\n")
 	w.printf("# and file times from SOURCE_DATE_EPOCH have no Dockerfile equivalent.\n")
 	w.buildStage(s)
@@ -46,6 +49,7 @@ func Write(s *spec.Spec) (string, error) {
 
 // writer collects the Dockerfile and every problem found writing it.
 type writer struct {
+	plan *plan.Plan
 	b    strings.Builder
 	errs []error
 }
@@ -63,11 +67,8 @@ func (w *writer) fail(field, format string, args ...any) {
 // buildStage writes the stage that downloads the modules, runs the generate steps and builds
 // the binaries, on the build platform.
 func (w *writer) buildStage(s *spec.Spec) {
-	field := "go"
-	if s.Builder != "" {
-		field = "builder"
-	}
-	w.printf("FROM --platform=$BUILDPLATFORM %s AS build\n", w.imageRef(field, s.BuilderImage()))
+	builder := w.plan.Builder
+	w.printf("FROM --platform=$BUILDPLATFORM %s AS build\n", w.imageRef(builder.At.Field, builder.Ref))
 	dir := path.Clean(s.Dir)
 	w.text("dir", s.Dir)
 	mod := dfWord(path.Join("/src", dir))
@@ -88,7 +89,7 @@ func (w *writer) buildStage(s *spec.Spec) {
 		w.generate(fmt.Sprintf("generate[%d]", i), g)
 	}
 	w.printf("ARG TARGETOS TARGETARCH")
-	for _, name := range buildArgNames(s) {
+	for _, name := range w.buildArgNames() {
 		w.printf(" %s", name)
 	}
 	w.printf("\n")
@@ -191,8 +192,8 @@ func (w *writer) generate(field string, g spec.Generate) {
 // image configuration.
 func (w *writer) finalStage(s *spec.Spec) {
 	base := "scratch"
-	if ref := goimagellb.BaseImage(s); ref != "" {
-		base = w.imageRef("base", ref)
+	if ref := w.plan.Base.Ref; ref != "" {
+		base = w.imageRef(w.plan.Base.At.Field, ref)
 	}
 	w.printf("\nFROM %s\n", base)
 	if s.CACerts {
@@ -237,20 +238,9 @@ func (w *writer) imageConfig(img spec.Image) {
 	if img.Workdir != "" {
 		w.printf("WORKDIR %s\n", w.word("image.workdir", img.Workdir))
 	}
-	w.printf("USER %s\n", w.word("image.user", user(img.User)))
+	w.printf("USER %s\n", w.word("image.user", w.plan.User))
 	w.execList("ENTRYPOINT", "image.entrypoint", img.Entrypoint)
 	w.execList("CMD", "image.cmd", img.Cmd)
-}
-
-// user is the user the image runs as, the named users as the ids they stand for.
-func user(u string) string {
-	switch u {
-	case spec.UserNonroot:
-		return "65532:65532"
-	case spec.UserRoot:
-		return "0:0"
-	}
-	return u
 }
 
 // execList writes ENTRYPOINT or CMD in exec form, which BuildKit neither expands nor unquotes.

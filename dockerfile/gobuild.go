@@ -2,19 +2,12 @@ package dockerfile
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 )
-
-// baseLdflags are goimage's own linker flags (llb's baseLdflags): no symbol table or DWARF
-// data, no build id.
-var baseLdflags = []string{"-s", "-w", "-buildid="}
-
-// argRef is a build arg reference, exactly as spec expands it.
-var argRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // shellNames are variables a POSIX shell or the golang image sets itself: a shell-form RUN would
 // read them, never a build arg of the same name.
@@ -36,12 +29,13 @@ type flagWord struct {
 	field, text string
 }
 
-// goBuildArgs is the go build command line of binary i, as llb's buildArgs.
+// goBuildArgs is the go build command line of binary i, as plan.Binary.BuildArgs with the
+// build args left for the build to expand.
 func (w *writer) goBuildArgs(s *spec.Spec, i int, env map[string]string) []goArg {
 	b := s.Binaries[i]
 	p := fmt.Sprintf("binaries[%d]", i)
 	args := []goArg{{lit: "go"}, {lit: "build"}, {lit: "-trimpath"}, {lit: "-buildvcs=false"}, w.ldflags(p, b.Ldflags, env)}
-	if tags := w.tags(s, p, b.Tags); len(tags) > 0 {
+	if tags := w.tags(i, p, b.Tags); len(tags) > 0 {
 		args = append(args, goArg{field: p + ".tags", lit: "-tags=" + strings.Join(tags, ",")})
 	}
 	for j, g := range b.Gcflags {
@@ -58,7 +52,7 @@ func (w *writer) goBuildArgs(s *spec.Spec, i int, env map[string]string) []goArg
 		args = append(args, goArg{field: fp, lit: f})
 	}
 	name := w.binaryName(p+".name", b.Name)
-	main := b.Package()
+	main := w.plan.Binaries[i].Package
 	w.text(p+".main", main)
 	return append(args, goArg{lit: "-o"}, goArg{field: p + ".name", lit: "/out/" + name}, goArg{field: p + ".main", lit: main})
 }
@@ -68,14 +62,14 @@ func (w *writer) goBuildArgs(s *spec.Spec, i int, env map[string]string) []goArg
 // Without build args it is written here, with spec's own functions.
 func (w *writer) ldflags(field string, entries []string, env map[string]string) goArg {
 	var words []flagWord
-	for _, f := range baseLdflags {
+	for _, f := range plan.BaseLdflags {
 		words = append(words, flagWord{text: f})
 	}
 	refs := false
 	for j, f := range entries {
 		ws := w.flagWords(fmt.Sprintf("%s.ldflags[%d]", field, j), f, env)
 		words = append(words, ws...)
-		refs = refs || argRef.MatchString(f)
+		refs = refs || hasArgRefs(f)
 	}
 	if refs {
 		return goArg{field: field + ".ldflags", flag: "-ldflags=", words: words}
@@ -94,7 +88,7 @@ func (w *writer) ldflags(field string, entries []string, env map[string]string) 
 // here by spec.GcflagsValue, none when it has no flags; with them, its PATTERN= as written and
 // its words. The pattern can come only from the spec's text, never from a build arg.
 func (w *writer) gcflags(field, g string, env map[string]string) (goArg, bool) {
-	if !argRef.MatchString(g) {
+	if !hasArgRefs(g) {
 		w.argv(field, g)
 		v, err := spec.GcflagsValue(g, nil)
 		if err != nil {
@@ -130,7 +124,7 @@ func (w *writer) flagWords(field, v string, env map[string]string) []flagWord {
 	}
 	var words []flagWord
 	for _, t := range texts {
-		if !argRef.MatchString(t) && t != "" {
+		if !hasArgRefs(t) && t != "" {
 			if _, err := spec.JoinFlags([]string{t}); err != nil {
 				w.fail(field, "%v", err)
 				continue
@@ -145,28 +139,28 @@ func (w *writer) flagWords(field, v string, env map[string]string) []flagWord {
 // read as something else: in a RUN step, an ENV of the stage (or of the builder image, or a
 // shell's own variable) wins over a build arg of the same name.
 func (w *writer) argRefs(field, v string, env map[string]string) bool {
-	refs := argRef.FindAllStringSubmatch(v, -1)
-	for _, m := range refs {
-		if _, ok := env[m[1]]; ok || slices.Contains(shellNames, m[1]) {
-			w.fail(field, "${%s}: in a Dockerfile the build step's environment variable %s wins over a build arg of that name: rename the build arg", m[1], m[1])
+	refs := spec.ArgRefs(v)
+	for _, name := range refs {
+		if _, ok := env[name]; ok || slices.Contains(shellNames, name) {
+			w.fail(field, "${%s}: in a Dockerfile the build step's environment variable %s wins over a build arg of that name: rename the build arg", name, name)
 		}
 	}
 	return len(refs) > 0
 }
 
-// tags are a binary's build tags, with timetzdata when the spec embeds the time zones. A tag
-// holding a comma, a space or a quote would be read by the go command as several.
-func (w *writer) tags(s *spec.Spec, field string, tags []string) []string {
+// tags are binary i's build tags (plan.Binary.Tags). A tag of the file holding a comma, a
+// space or a quote would be read by the go command as several.
+func (w *writer) tags(i int, field string, tags []string) []string {
 	for j, t := range tags {
 		if !tagRe.MatchString(t) {
 			w.fail(fmt.Sprintf("%s.tags[%d]", field, j), "%q is not a build tag: use letters, digits, '_' and '.'", t)
 		}
 	}
-	if s.TZData && !slices.Contains(tags, "timetzdata") {
-		tags = append(slices.Clone(tags), "timetzdata")
-	}
-	return tags
+	return w.plan.Binaries[i].Tags
 }
+
+// hasArgRefs says whether a value refers to build args.
+func hasArgRefs(v string) bool { return len(spec.ArgRefs(v)) > 0 }
 
 // binaryName checks a binary's name: one file name, since it is both /out/NAME and /NAME.
 func (w *writer) binaryName(field, name string) string {
@@ -177,17 +171,11 @@ func (w *writer) binaryName(field, name string) string {
 	return name
 }
 
-// buildArgNames are the build args the binaries' flags refer to, in order of first use.
-func buildArgNames(s *spec.Spec) []string {
-	var names []string
-	for _, b := range s.Binaries {
-		for _, f := range slices.Concat(b.Ldflags, b.Gcflags) {
-			for _, m := range argRef.FindAllStringSubmatch(f, -1) {
-				if !slices.Contains(names, m[1]) {
-					names = append(names, m[1])
-				}
-			}
-		}
+// buildArgNames are the build args the file reads (plan.Args).
+func (w *writer) buildArgNames() []string {
+	names := make([]string, len(w.plan.Args))
+	for i, a := range w.plan.Args {
+		names[i] = a.Name
 	}
 	return names
 }

@@ -95,7 +95,7 @@ func (w *writer) shellRefWord(field, v string) string {
 	}
 	var b strings.Builder
 	last := 0
-	for _, m := range argRef.FindAllStringSubmatchIndex(v, -1) {
+	for _, m := range spec.ArgRefSpans(v) {
 		if m[0] > last {
 			b.WriteString(w.shellWord(field, v[last:m[0]]))
 		}

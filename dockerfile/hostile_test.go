@@ -269,7 +269,7 @@ func parse(t *testing.T, goimagefile string) *spec.Spec {
 
 func write(t *testing.T, s *spec.Spec) string {
 	t.Helper()
-	got, err := Write(s)
+	got, err := writeSpec(s)
 	if err != nil {
 		t.Fatalf("Write: %v", err)
 	}

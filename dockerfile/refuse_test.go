@@ -157,7 +157,7 @@ func TestWriteRefuses(t *testing.T) {
 			if tt.modify != nil {
 				tt.modify(s)
 			}
-			out, err := Write(s)
+			out, err := writeSpec(s)
 			if err == nil {
 				t.Fatalf("Write took the spec:\n%s", out)
 			}
@@ -180,7 +180,7 @@ func TestWriteRefuses(t *testing.T) {
 // its line break shows, and why.
 func TestWriteErrorMessage(t *testing.T) {
 	s := parse(t, "version: 1\nmain: .\nimage: {workdir: \"/x\\nRUN touch /tmp/pwned\"}\n")
-	_, err := Write(s)
+	_, err := writeSpec(s)
 	want := `image.workdir: "/x\nRUN touch /tmp/pwned" holds a line break or other control character, which a Dockerfile line cannot carry`
 	if err == nil || err.Error() != want {
 		t.Errorf("Write error = %v, want %s", err, want)

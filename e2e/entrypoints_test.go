@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goimage/goimage/dockerfile"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 )
 
@@ -105,7 +106,11 @@ func TestDockerfileEquivalent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			df, err := dockerfile.Write(s)
+			p, err := plan.Resolve(s, plan.Inputs{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			df, err := dockerfile.Write(p)
 			if err != nil {
 				t.Fatal(err)
 			}

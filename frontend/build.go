@@ -11,6 +11,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/goimage/goimage/check"
 	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -42,9 +43,17 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if err != nil {
 		return nil, withSource(err, src.SourceMap)
 	}
+	epoch, err := sourceDateEpoch(bc.BuildArgs)
+	if err != nil {
+		return nil, err
+	}
+	in := plan.Inputs{BuildArgs: buildArgs(bc.BuildArgs, c.BuildOpts().Opts, epoch)}
+	// The subrequests read what the file means, not its flags' values: a build arg that
+	// makes an ldflags entry unreadable fails the build, not the outline that lists it.
+	whole, planErr := plan.Resolve(s, in)
 	if res, ok, err := bc.HandleSubrequest(ctx, dockerui.RequestHandler{
-		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(s, src.SourceMap), nil },
-		Outline:     func(context.Context) (*outline.Outline, error) { return outlineOf(s, src.SourceMap), nil },
+		ListTargets: func(context.Context) (*targets.List, error) { return listTargets(whole, src.SourceMap), nil },
+		Outline:     func(context.Context) (*outline.Outline, error) { return outlineOf(whole, src.SourceMap), nil },
 		Lint: func(ctx context.Context) (*lint.LintResults, error) {
 			var module check.Files // nil: a vendored module has no rule that reads files
 			if !s.Vendor {
@@ -54,7 +63,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 				}
 				module = m
 			}
-			return lintResults(s, src.SourceMap, module), nil
+			return lintResults(whole, src.SourceMap, module), nil
 		},
 	}); err != nil || ok {
 		return res, err
@@ -67,19 +76,19 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		}
 		bc.MultiPlatformRequested = bc.MultiPlatformRequested || len(bc.TargetPlatforms) > 1
 	}
-	epoch, err := sourceDateEpoch(bc.BuildArgs)
-	if err != nil {
-		return nil, err
-	}
 	test := bc.Target == spec.TestTarget
+	p := whole
 	if bc.Target != "" && !test {
 		if s, err = s.Select(bc.Target); err != nil {
 			return nil, err
 		}
+		p, planErr = plan.Resolve(s, in)
+	}
+	if planErr != nil {
+		return nil, withSource(planErr, src.SourceMap)
 	}
 	opt := goimagellb.Options{
 		BuildPlatform:    bc.BuildPlatforms[0],
-		BuildArgs:        buildArgs(bc.BuildArgs, c.BuildOpts().Opts, epoch),
 		Epoch:            epoch,
 		SourceMap:        src.SourceMap,
 		CacheIDNamespace: bc.CacheIDNamespace,
@@ -106,7 +115,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if platform != nil {
 			o.TargetPlatform = platform
 		}
-		res, err := convert(ctx, s, o, test)
+		res, err := convert(ctx, p, o, test)
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
@@ -174,20 +183,20 @@ func solveState(ctx context.Context, c client.Client, st llb.State, opts ...llb.
 }
 
 // convert is the graph of the image, or of the test target.
-func convert(ctx context.Context, s *spec.Spec, o goimagellb.Options, test bool) (*goimagellb.Result, error) {
+func convert(ctx context.Context, p *plan.Plan, o goimagellb.Options, test bool) (*goimagellb.Result, error) {
 	if !test {
-		return goimagellb.Convert(ctx, s, o)
+		return goimagellb.Convert(ctx, p, o)
 	}
-	st, err := goimagellb.ConvertTest(ctx, s, o)
+	st, err := goimagellb.ConvertTest(ctx, p, o)
 	if err != nil {
 		return nil, err
 	}
-	p := o.BuildPlatform
+	platform := o.BuildPlatform
 	if o.TargetPlatform != nil {
-		p = *o.TargetPlatform
+		platform = *o.TargetPlatform
 	}
 	img := &dockerspec.DockerOCIImage{}
-	img.Platform = platforms.Normalize(p)
+	img.Platform = platforms.Normalize(platform)
 	img.RootFS.Type = "layers"
 	return &goimagellb.Result{State: st, Image: img}, nil
 }
@@ -197,6 +206,9 @@ const (
 	RevisionArg = "GOIMAGE_REVISION"
 	DateArg     = "GOIMAGE_DATE"
 )
+
+// epochArg is the build arg of the time of every file and of the image.
+const epochArg = "SOURCE_DATE_EPOCH"
 
 // buildArgs are the build's args with the built-in ones: the revision buildx sends as
 // vcs:revision when the context is a git checkout, and SOURCE_DATE_EPOCH as RFC 3339. A
@@ -230,7 +242,7 @@ func ociLabels(opts map[string]string, epoch *time.Time) map[string]string {
 // sourceDateEpoch reads the SOURCE_DATE_EPOCH build arg; unset, the converter uses the Unix
 // epoch, so that identical inputs always give identical digests.
 func sourceDateEpoch(args map[string]string) (*time.Time, error) {
-	v, ok := args["SOURCE_DATE_EPOCH"]
+	v, ok := args[epochArg]
 	if !ok || v == "" {
 		return nil, nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/lint"
 
 	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -22,78 +23,57 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 )
 
-// listTargets answers `--call targets`: one target per binary, the first the default.
-func listTargets(s *spec.Spec, sm *llb.SourceMap) *targets.List {
+// listTargets answers `--call targets`: one target per binary, the first the default, then
+// the test target.
+func listTargets(p *plan.Plan, sm *llb.SourceMap) *targets.List {
 	l := &targets.List{Sources: [][]byte{sm.Data}}
-	for i, b := range s.Binaries {
+	for i, b := range p.Binaries {
 		l.Targets = append(l.Targets, targets.Target{
 			Name:        b.Name,
 			Default:     i == 0,
-			Description: fmt.Sprintf("go build %s", b.Main),
-			Base:        s.Base,
-			Location:    location(s, fmt.Sprintf("binaries[%d]", i)),
+			Description: fmt.Sprintf("go build %s", p.Spec.Binaries[i].Main),
+			Base:        p.Spec.Base,
+			Location:    location(b.At),
 		})
-	}
-	pkgs := s.Test.Packages
-	if len(pkgs) == 0 {
-		pkgs = []string{"./..."}
 	}
 	l.Targets = append(l.Targets, targets.Target{
 		Name:        spec.TestTarget,
-		Description: "go test " + strings.Join(pkgs, " "),
-		Location:    location(s, "test"),
+		Description: "go test " + strings.Join(p.Test.Packages, " "),
+		Location:    location(p.Test.At),
 	})
 	return l
 }
 
-// outlineOf answers `--call outline`: the build args the Goimagefile reads, each once. First
-// those the fields that expand ${NAME} read (ldflags and gcflags; see llb's compile.go),
-// binary by binary, ldflags before gcflags, each at its first use; then SOURCE_DATE_EPOCH.
-func outlineOf(s *spec.Spec, sm *llb.SourceMap) *outline.Outline {
+// outlineOf answers `--call outline`: the build args the Goimagefile reads (plan.Args), then
+// SOURCE_DATE_EPOCH, which the file does not name; the netrc secret and the SSH agent of the
+// module download.
+func outlineOf(p *plan.Plan, sm *llb.SourceMap) *outline.Outline {
 	o := &outline.Outline{Sources: [][]byte{sm.Data}}
-	var seen []string
-	add := func(name, description, field string) {
-		if slices.Contains(seen, name) {
-			return
-		}
-		seen = append(seen, name)
-		o.Args = append(o.Args, outline.Arg{Name: name, Description: description, Location: location(s, field)})
+	for _, a := range p.Args {
+		o.Args = append(o.Args, outline.Arg{Name: a.Name, Description: a.Description, Location: location(a.At)})
 	}
-	for i, b := range s.Binaries {
-		for _, list := range []struct {
-			field  string
-			values []string
-		}{{"ldflags", b.Ldflags}, {"gcflags", b.Gcflags}} {
-			for j, f := range list.values {
-				for _, name := range spec.ArgRefs(f) {
-					add(name, fmt.Sprintf("expanded in the %s of %s", list.field, b.Name), fmt.Sprintf("binaries[%d].%s[%d]", i, list.field, j))
-				}
-			}
-		}
+	if !slices.ContainsFunc(p.Args, func(a plan.Arg) bool { return a.Name == epochArg }) {
+		o.Args = append(o.Args, outline.Arg{Name: epochArg, Description: "the time of every file and of the image (default: 1970-01-01)"})
 	}
-	add("SOURCE_DATE_EPOCH", "the time of every file and of the image (default: 1970-01-01)", "")
-	if s.Private.Netrc != "" {
-		o.Secrets = append(o.Secrets, outline.Secret{Name: s.Private.Netrc, Location: location(s, "private.netrc")})
+	if id := p.Spec.Private.Netrc; id != "" {
+		o.Secrets = append(o.Secrets, outline.Secret{Name: id, Location: location(p.At("private.netrc"))})
 	}
-	if s.Private.SSH {
-		o.SSH = append(o.SSH, outline.SSH{Name: "default", Location: location(s, "private.ssh")})
+	if p.Spec.Private.SSH {
+		o.SSH = append(o.SSH, outline.SSH{Name: "default", Location: location(p.At("private.ssh"))})
 	}
 	return o
 }
 
-func location(s *spec.Spec, field string) *pb.Location {
-	r := s.Range(field)
-	if r.Start.Line == 0 {
-		return nil
-	}
-	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{goimagellb.Range(r)}}
+// location is a plan item's location as BuildKit shows it.
+func location(l plan.Location) *pb.Location {
+	return &pb.Location{SourceIndex: 0, Ranges: []*pb.Range{goimagellb.Range(l.Range)}}
 }
 
 // lintResults answers `--call check`: the check package's warnings at their Goimagefile lines.
-func lintResults(s *spec.Spec, sm *llb.SourceMap, module check.Files) *lint.LintResults {
+func lintResults(p *plan.Plan, sm *llb.SourceMap, module check.Files) *lint.LintResults {
 	res := &lint.LintResults{}
 	src := res.AddSource(sm)
-	for _, w := range check.Run(s, module) {
+	for _, w := range check.Run(p, module) {
 		start := parser.Position{Line: w.Range.Start.Line, Character: max(w.Range.Start.Column-1, 0)}
 		end := parser.Position{Line: w.Range.End.Line, Character: max(w.Range.End.Column-1, 0)}
 		res.AddWarning(w.Rule, w.Description, w.URL(), w.Message, src, []parser.Range{{Start: start, End: end}})

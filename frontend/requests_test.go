@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/goimage/goimage/check"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/client/llb"
@@ -43,18 +44,17 @@ binaries:
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := outlineOf(s, llb.NewSourceMap(nil, "Goimagefile", "", []byte(goimagefile)))
+	p, err := plan.Resolve(s, plan.Inputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := outlineOf(p, llb.NewSourceMap(nil, "Goimagefile", "", []byte(goimagefile)))
 	type arg struct {
 		Name, Description, At string
 	}
 	var got []arg
 	for _, a := range o.Args {
-		at := "-"
-		if a.Location != nil {
-			r := a.Location.Ranges[0].Start
-			at = spec.Pos{Line: int(r.Line), Column: int(r.Character) + 1}.String()
-		}
-		got = append(got, arg{a.Name, a.Description, at})
+		got = append(got, arg{a.Name, a.Description, at(a.Location)})
 	}
 	want := []arg{
 		{"VERSION", "expanded in the ldflags of app", "7:15"},
@@ -131,11 +131,11 @@ func TestSubrequestTargets(t *testing.T) {
 			},
 		},
 		{
-			desc: "examples/deps: no test field, so the test target is nowhere in the file",
+			desc: "examples/deps: no test field, so the test target stands at version, as its go test step does",
 			dir:  depsDir,
 			want: []target{
 				{Name: "deps", Default: true, Description: "go build .", Base: "distroless", At: "5:5"},
-				{Name: "test", Description: "go test ./...", At: "-"},
+				{Name: "test", Description: "go test ./...", At: "2:10"},
 			},
 		},
 	}

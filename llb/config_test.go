@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/goimage/goimage/spec"
+	"github.com/goimage/goimage/plan"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -220,7 +220,7 @@ func TestBaseImageRequests(t *testing.T) {
 		goimagefile string
 		want        []string
 	}{
-		{desc: "distroless", goimagefile: minimal, want: []string{"golang:1.26 linux/amd64", DistrolessImage + " linux/arm/v7"}},
+		{desc: "distroless", goimagefile: minimal, want: []string{"golang:1.26 linux/amd64", plan.DistrolessImage + " linux/arm/v7"}},
 		{desc: "scratch", goimagefile: minimal + "base: scratch\n", want: []string{"golang:1.26 linux/amd64"}},
 		{desc: "go version and an image base", goimagefile: minimal + "go: \"1.25\"\nbase: example.com/base:1\n", want: []string{"golang:1.25 linux/amd64", "example.com/base:1 linux/arm/v7"}},
 		{desc: "explicit builder", goimagefile: minimal + "builder: example.com/go:1.26\nbase: scratch\n", want: []string{"example.com/go:1.26 linux/amd64"}},
@@ -252,26 +252,5 @@ func TestBuilderConfigDoesNotLeak(t *testing.T) {
 	}
 	if res.Image.Config.User != "65532:65532" {
 		t.Errorf("user = %q, want 65532:65532", res.Image.Config.User)
-	}
-}
-
-// TestBaseImage checks the reference each base names.
-func TestBaseImage(t *testing.T) {
-	tests := []struct {
-		desc, base string
-		cgo        bool
-		want       string
-	}{
-		{desc: "scratch", base: "scratch", want: ""},
-		{desc: "distroless", base: "distroless", want: "gcr.io/distroless/static-debian12:nonroot"},
-		{desc: "distroless with cgo has a C library", base: "distroless", cgo: true, want: "gcr.io/distroless/base-debian12:nonroot"},
-		{desc: "reference", base: "alpine:3", want: "alpine:3"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			if got := BaseImage(&spec.Spec{Base: tc.base, CGO: tc.cgo}); got != tc.want {
-				t.Errorf("BaseImage(%q, cgo %v) = %q, want %q", tc.base, tc.cgo, got, tc.want)
-			}
-		})
 	}
 }

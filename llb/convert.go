@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/containerd/platforms"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -39,7 +40,8 @@ type Result struct {
 
 // converter carries what every step of one conversion shares.
 type converter struct {
-	spec    *spec.Spec
+	plan    *plan.Plan
+	spec    *spec.Spec // plan.Spec
 	opt     Options
 	build   ocispecs.Platform
 	target  ocispecs.Platform
@@ -54,15 +56,13 @@ type converter struct {
 	goRoot           *llb.State // goRunRoot, made once per conversion
 }
 
-// Convert returns the graph that builds s for one target platform.
-func Convert(ctx context.Context, s *spec.Spec, opt Options) (*Result, error) {
-	c, in, err := newConverter(ctx, s, opt)
+// Convert returns the graph that builds a plan for one target platform.
+func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
+	c, in, err := newConverter(ctx, p, opt)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkFlags(); err != nil {
-		return nil, err
-	}
+	s := p.Spec
 	groups, groupOf := c.depGroups()
 	depCaches := make([]depLayers, len(groups))
 	for i, g := range groups {
@@ -89,8 +89,9 @@ type inputs struct {
 }
 
 // newConverter resolves the target platform and the builder, and loads the inputs.
-func newConverter(ctx context.Context, s *spec.Spec, opt Options) (*converter, *inputs, error) {
-	c := &converter{spec: s, opt: opt, build: opt.buildPlatform()}
+func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *inputs, error) {
+	s := p.Spec
+	c := &converter{plan: p, spec: s, opt: opt, build: opt.buildPlatform()}
 	switch {
 	case opt.TargetPlatform != nil:
 		c.target = platforms.Normalize(*opt.TargetPlatform)
@@ -111,9 +112,9 @@ func newConverter(ctx context.Context, s *spec.Spec, opt Options) (*converter, *
 			platforms.Format(c.build), platforms.Format(c.target), platforms.Format(c.target))
 	}
 
-	builder, builderImg, err := opt.image(ctx, s.BuilderImage(), c.build)
+	builder, builderImg, err := opt.image(ctx, p.Builder.Ref, c.build)
 	if err != nil {
-		return nil, nil, c.errorf(builderField(s), "builder image %s: %w", s.BuilderImage(), err)
+		return nil, nil, c.errorf(p.Builder.At.Field, "builder image %s: %w", p.Builder.Ref, err)
 	}
 	c.builder = builder
 	if builderImg != nil {
@@ -134,25 +135,17 @@ func newConverter(ctx context.Context, s *spec.Spec, opt Options) (*converter, *
 	return c, in, nil
 }
 
-func builderField(s *spec.Spec) string {
-	if s.Builder != "" {
-		return "builder"
-	}
-	return "go"
-}
-
 // moduleDir is the module root inside the builder.
 func (c *converter) moduleDir() string { return path.Join(srcDir, c.spec.Dir) }
 
-// location ties an op to the Goimagefile range of a field path: the value's, or for a
-// defaulted field its nearest spelled ancestor's; a defaulted top-level field (go, base)
-// stands at version, which every Goimagefile spells.
+// location ties an op to the Goimagefile range of a field path (plan.At).
 func (c *converter) location(field string) llb.ConstraintsOpt {
-	r := c.spec.Range(field)
-	if r.Start.Line == 0 {
-		r = c.spec.Range("version")
-	}
-	return c.opt.SourceMap.Location([]*pb.Range{Range(r)})
+	return c.at(c.plan.At(field))
+}
+
+// at ties an op to a plan item's location.
+func (c *converter) at(l plan.Location) llb.ConstraintsOpt {
+	return c.opt.SourceMap.Location([]*pb.Range{Range(l.Range)})
 }
 
 // Range is the source range BuildKit shows for a Goimagefile range: lines 1-based,
@@ -177,6 +170,6 @@ func (c *converter) cacheID(name string) string {
 
 // errorf makes an error located at a field of the spec.
 func (c *converter) errorf(field, format string, args ...any) error {
-	r := c.spec.Range(field)
+	r := c.plan.At(field).Range
 	return &spec.FieldError{Pos: r.Start, End: r.End, Path: field, Err: fmt.Errorf(format, args...)}
 }

@@ -36,7 +36,7 @@ import (
 // depGroup is a set of binaries whose dependencies compile alike: the same tags, gcflags and
 // extra flags.
 type depGroup struct {
-	flags []string // compileFlags
+	flags []string // plan.Binary.CompileFlags
 	tags  string
 	mains []string
 }
@@ -44,16 +44,16 @@ type depGroup struct {
 // depGroups splits the spec's binaries by build configuration, in the order they appear.
 func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
 	byKey := map[string]int{}
-	for _, b := range c.spec.Binaries {
-		flags := c.compileFlags(b)
+	for _, b := range c.plan.Binaries {
+		flags := b.CompileFlags()
 		key := strings.Join(flags, "\x00")
 		i, ok := byKey[key]
 		if !ok {
 			i = len(groups)
 			byKey[key] = i
-			groups = append(groups, &depGroup{flags: flags, tags: strings.Join(c.tags(b), ",")})
+			groups = append(groups, &depGroup{flags: flags, tags: strings.Join(b.Tags, ",")})
 		}
-		groups[i].mains = append(groups[i].mains, b.Package())
+		groups[i].mains = append(groups[i].mains, b.Package)
 		ofBinary = append(ofBinary, i)
 	}
 	return groups, ofBinary

@@ -238,7 +238,7 @@ func TestBuildCacheAlwaysVerified(t *testing.T) {
 	const file = minimal + "generate:\n  - run: [go, generate, ./...]\n    inputs: [color/]\n    install: [golang.org/x/tools/cmd/stringer@v0.30.0]\n" +
 		"private:\n  netrc: corp\n"
 	_, g := convert(t, file, crossOpts(arm64))
-	test, err := ConvertTest(context.Background(), parse(t, file), crossOpts(arm64))
+	test, err := ConvertTest(context.Background(), resolve(t, parse(t, file), nil), crossOpts(arm64))
 	if err != nil {
 		t.Fatal(err)
 	}

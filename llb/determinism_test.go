@@ -101,11 +101,10 @@ func TestDeterminism(t *testing.T) {
 				opt := Options{
 					BuildPlatform:  amd64,
 					TargetPlatform: &target,
-					BuildArgs:      map[string]string{"VERSION": "1.2.3", "COMMIT": "abc", "UNUSED": "x", "OTHER": "y"},
 					Epoch:          &epoch,
 					SourceMap:      llb.NewSourceMap(nil, "Goimagefile", "yaml", data),
 				}
-				res, err := Convert(context.Background(), parse(t, determinismSpec), opt)
+				res, err := Convert(context.Background(), resolve(t, parse(t, determinismSpec), map[string]string{"VERSION": "1.2.3", "COMMIT": "abc", "UNUSED": "x", "OTHER": "y"}), opt)
 				if err != nil {
 					t.Fatal(err)
 				}

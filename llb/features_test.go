@@ -24,8 +24,7 @@ binaries:
     main: ./cmd/plain
 `
 	opt := crossOpts(amd64)
-	opt.BuildArgs = map[string]string{"DEBUG": "ssa/check/on"}
-	_, g := convert(t, goimagefile, opt)
+	_, g := convertWith(t, goimagefile, map[string]string{"DEBUG": "ssa/check/on"}, opt)
 	wantFlags := []string{"-tags", "timetzdata", "-gcflags", "all=-N -l", "-gcflags", "-d=ssa/check/on", "-race", "-buildmode=pie"}
 	build := g.named("go build ./cmd/app linux/amd64").exec().Meta.Args
 	if !containsRun(build, wantFlags) {
@@ -190,7 +189,7 @@ image:
 // platform, offline, with the module and build caches.
 func TestTestTarget(t *testing.T) {
 	s := parse(t, minimal+"test:\n  packages: [./pkg/...]\n  flags: [-short, -count=1]\n")
-	st, err := ConvertTest(context.Background(), s, crossOpts(arm64))
+	st, err := ConvertTest(context.Background(), resolve(t, s, nil), crossOpts(arm64))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +288,7 @@ func TestBuildLabels(t *testing.T) {
 func TestSBOMStep(t *testing.T) {
 	opt := crossOpts(arm64)
 	opt.SBOM = true
-	res, err := Convert(context.Background(), parse(t, "version: 1\nbinaries: [{name: a, main: ./a}, {name: b, main: ./b}]\n"), opt)
+	res, err := Convert(context.Background(), resolve(t, parse(t, "version: 1\nbinaries: [{name: a, main: ./a}, {name: b, main: ./b}]\n"), nil), opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 )
 
@@ -25,16 +26,19 @@ func FuzzConvert(f *testing.F) {
 		if err != nil {
 			return
 		}
+		p, err := plan.Resolve(s, plan.Inputs{BuildArgs: map[string]string{"VERSION": "1.0 \"; rm -rf /"}})
+		if err != nil {
+			return
+		}
 		for _, opt := range []Options{crossOpts(amd64), crossOpts(arm64)} {
-			opt.BuildArgs = map[string]string{"VERSION": "1.0 \"; rm -rf /"}
-			res, err := Convert(context.Background(), s, opt)
+			res, err := Convert(context.Background(), p, opt)
 			if err != nil {
 				continue
 			}
 			if _, err := res.State.Marshal(context.Background()); err != nil {
 				t.Fatalf("marshal: %v", err)
 			}
-			if _, err := ConvertTest(context.Background(), s, opt); err != nil {
+			if _, err := ConvertTest(context.Background(), p, opt); err != nil {
 				t.Fatalf("ConvertTest after Convert succeeded: %v", err)
 			}
 		}

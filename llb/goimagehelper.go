@@ -4,7 +4,9 @@ import (
 	"embed"
 	"io/fs"
 	"path"
+	"strings"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/moby/buildkit/client/llb"
 )
 
@@ -53,7 +55,7 @@ func (c *converter) helper() llb.State {
 	env = setEnv(env, "GOFLAGS", "")
 	env = setEnv(env, "GOPROXY", "off")
 	run := c.goRunRoot().Run(append(envOpts(env),
-		llb.Args([]string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", baseLdflags, "-o", helperBin, "."}),
+		llb.Args([]string{"go", "build", "-trimpath", "-buildvcs=false", "-ldflags", strings.Join(plan.BaseLdflags, " "), "-o", helperBin, "."}),
 		llb.Dir(helperSrc),
 		llb.Network(llb.NetModeNone),
 		llb.WithCustomName("[internal] build goimage-helper"),

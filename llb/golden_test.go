@@ -19,6 +19,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	"github.com/goimage/goimage/plan"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -121,7 +122,7 @@ func (goldenImages) Image(_ context.Context, ref string, p ocispecs.Platform) (l
 	case "docker.io/library/golang:1.26":
 		img.Config.Env = []string{"PATH=" + defaultPath, "GOLANG_VERSION=" + goldenGoVersion, "GOPATH=/go", "GOTOOLCHAIN=local"}
 		img.Config.WorkingDir = "/go"
-	case DistrolessImage, DistrolessCGOImage:
+	case plan.DistrolessImage, plan.DistrolessCGOImage:
 		img.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "SSL_CERT_FILE=" + caBundle}
 		img.Config.User = "65532"
 		img.Config.WorkingDir = "/home/nonroot"
@@ -150,14 +151,8 @@ func goldenOptions(t testing.TB, dir string, data []byte, target *ocispecs.Platf
 	return Options{
 		BuildPlatform:  amd64,
 		TargetPlatform: target,
-		BuildArgs: map[string]string{
-			"GOIMAGE_REVISION":  goldenRevision,
-			"GOIMAGE_DATE":      epoch.Format(time.RFC3339),
-			"VERSION":           goldenVersion,
-			"SOURCE_DATE_EPOCH": fmt.Sprint(goldenEpoch),
-		},
-		Epoch:     &epoch,
-		SourceMap: llb.NewSourceMap(&defSrc, "Goimagefile", "yaml", data),
+		Epoch:          &epoch,
+		SourceMap:      llb.NewSourceMap(&defSrc, "Goimagefile", "yaml", data),
 		Labels: map[string]string{
 			"org.opencontainers.image.source":   goldenSource,
 			"org.opencontainers.image.revision": goldenRevision,
@@ -173,6 +168,16 @@ func goldenOptions(t testing.TB, dir string, data []byte, target *ocispecs.Platf
 			}, opts...)...), nil
 		},
 		SBOM: sbom,
+	}
+}
+
+// goldenBuildArgs are the build args of every golden case, as the frontend sends them.
+func goldenBuildArgs() map[string]string {
+	return map[string]string{
+		"GOIMAGE_REVISION":  goldenRevision,
+		"GOIMAGE_DATE":      time.Unix(goldenEpoch, 0).UTC().Format(time.RFC3339),
+		"VERSION":           goldenVersion,
+		"SOURCE_DATE_EPOCH": fmt.Sprint(goldenEpoch),
 	}
 }
 
@@ -218,7 +223,7 @@ func goldenRun(t testing.TB, c goldenCase) (text string, raw []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := parse(t, string(data))
+	p := resolve(t, parse(t, string(data)), goldenBuildArgs())
 	var b, r strings.Builder
 	fmt.Fprintf(&b, "# %s/Goimagefile: %s; build platform linux/amd64.\n", strings.TrimPrefix(c.dir, "../"), c.special)
 	fmt.Fprintf(&b, "# Inputs: llb/golden_test.go. Regenerate: go test ./llb -run TestGoldenDefinitions -update\n")
@@ -232,7 +237,7 @@ func goldenRun(t testing.TB, c goldenCase) (text string, raw []byte) {
 		}
 	}
 	if c.test {
-		st, err := ConvertTest(context.Background(), s, goldenOptions(t, c.dir, data, nil, false))
+		st, err := ConvertTest(context.Background(), p, goldenOptions(t, c.dir, data, nil, false))
 		if err != nil {
 			fmt.Fprintf(&b, "error %s\n", err)
 			return b.String(), []byte(b.String())
@@ -240,7 +245,7 @@ func goldenRun(t testing.TB, c goldenCase) (text string, raw []byte) {
 		section("definition", st)
 		return b.String(), []byte(r.String())
 	}
-	res, err := Convert(context.Background(), s, goldenOptions(t, c.dir, data, c.target, true))
+	res, err := Convert(context.Background(), p, goldenOptions(t, c.dir, data, c.target, true))
 	if err != nil {
 		// Kept too: a fix that makes the case build shows as a changed file.
 		fmt.Fprintf(&b, "error %s\n", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/containerd/platforms"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -45,10 +46,27 @@ func parse(t testing.TB, goimagefile string) *spec.Spec {
 	return s
 }
 
-// convert parses a Goimagefile, converts it and loads the marshalled graph.
+// resolve resolves a spec with build args or fails the test.
+func resolve(t testing.TB, s *spec.Spec, args map[string]string) *plan.Plan {
+	t.Helper()
+	p, err := plan.Resolve(s, plan.Inputs{BuildArgs: args})
+	if err != nil {
+		t.Fatalf("plan.Resolve: %v", err)
+	}
+	return p
+}
+
+// convert parses a Goimagefile, resolves it without build args, converts it and loads the
+// marshalled graph.
 func convert(t testing.TB, goimagefile string, opt Options) (*Result, *graph) {
 	t.Helper()
-	res, err := Convert(context.Background(), parse(t, goimagefile), opt)
+	return convertWith(t, goimagefile, nil, opt)
+}
+
+// convertWith is convert with build args.
+func convertWith(t testing.TB, goimagefile string, args map[string]string, opt Options) (*Result, *graph) {
+	t.Helper()
+	res, err := Convert(context.Background(), resolve(t, parse(t, goimagefile), args), opt)
 	if err != nil {
 		t.Fatalf("Convert: %v", err)
 	}
@@ -349,37 +367,6 @@ func platformOf(op *pb.Op) string {
 	return platforms.Format(op.Platform.Spec())
 }
 
-// splitQuoted splits a flag list as cmd/go reads -ldflags (cmd/internal/quoted.Split).
-func splitQuoted(s string) ([]string, error) {
-	var f []string
-	for len(s) > 0 {
-		for len(s) > 0 && strings.ContainsRune(" \t\n\r", rune(s[0])) {
-			s = s[1:]
-		}
-		if len(s) == 0 {
-			break
-		}
-		if s[0] == '"' || s[0] == '\'' {
-			quote := s[0]
-			s = s[1:]
-			i := strings.IndexByte(s, quote)
-			if i < 0 {
-				return nil, fmt.Errorf("unterminated %c string", quote)
-			}
-			f = append(f, s[:i])
-			s = s[i+1:]
-			continue
-		}
-		i := 0
-		for i < len(s) && !strings.ContainsRune(" \t\n\r", rune(s[i])) {
-			i++
-		}
-		f = append(f, s[:i])
-		s = s[i:]
-	}
-	return f, nil
-}
-
 // flagValue is the argument after flag in args.
 func flagValue(t testing.TB, args []string, flag string) string {
 	t.Helper()
@@ -414,33 +401,6 @@ func date(s string) time.Time {
 		panic(err)
 	}
 	return tm
-}
-
-// TestHelpersSplitQuoted checks the test's copy of cmd/go's flag splitting, on which the
-// injection tests rely.
-func TestHelpersSplitQuoted(t *testing.T) {
-	tests := []struct {
-		desc string
-		in   string
-		want []string
-		err  bool
-	}{
-		{desc: "plain", in: "-s -w  -buildid=", want: []string{"-s", "-w", "-buildid="}},
-		{desc: "single quotes", in: `-X 'a=b c'`, want: []string{"-X", "a=b c"}},
-		{desc: "double quotes hold single", in: `"a'b c"`, want: []string{"a'b c"}},
-		{desc: "unterminated", in: `'a b`, err: true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			got, err := splitQuoted(tc.in)
-			if (err != nil) != tc.err {
-				t.Fatalf("splitQuoted(%q) error = %v, want error %v", tc.in, err, tc.err)
-			}
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("splitQuoted(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
-	}
 }
 
 func digestOf(s string) digest.Digest { return digest.Digest(s) }

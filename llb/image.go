@@ -14,32 +14,8 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// The bases `base: distroless` names, non-root: static (no C library), or with cgo the one
-// holding glibc that cgo binaries link against.
-const (
-	DistrolessImage    = "gcr.io/distroless/static-debian12:nonroot"
-	DistrolessCGOImage = "gcr.io/distroless/base-debian12:nonroot"
-)
-
 // scratchPath is the PATH of an image whose base says nothing about it.
 const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-// Users the named users stand for: distroless's nonroot and root.
-var namedUsers = map[string]string{spec.UserNonroot: "65532:65532", spec.UserRoot: "0:0"}
-
-// BaseImage is the image reference a spec's base stands for; "" for scratch.
-func BaseImage(s *spec.Spec) string {
-	switch s.Base {
-	case spec.BaseScratch:
-		return ""
-	case spec.BaseDistroless:
-		if s.CGO {
-			return DistrolessCGOImage
-		}
-		return DistrolessImage
-	}
-	return s.Base
-}
 
 // final copies the binaries onto the base, root-owned and not writable by the user the image
 // runs as, with the epoch as their time, and derives the image configuration. The spec's
@@ -49,11 +25,11 @@ func BaseImage(s *spec.Spec) string {
 func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) (*Result, error) {
 	base := llb.Scratch().Platform(c.target)
 	var baseImg *dockerspec.DockerOCIImage
-	if ref := BaseImage(c.spec); ref != "" {
+	if ref := c.plan.Base.Ref; ref != "" {
 		var err error
 		base, baseImg, err = c.opt.image(ctx, ref, c.target)
 		if err != nil {
-			return nil, c.errorf("base", "base image %s: %w", ref, err)
+			return nil, c.errorf(c.plan.Base.At.Field, "base image %s: %w", ref, err)
 		}
 	}
 	epoch := c.opt.epoch()
@@ -136,10 +112,7 @@ func (c *converter) imageConfig(base *dockerspec.DockerOCIImage) *dockerspec.Doc
 	cfg.Env = env
 	cfg.Entrypoint = im.Entrypoint
 	cfg.Cmd = im.Cmd
-	cfg.User = im.User
-	if u, ok := namedUsers[im.User]; ok {
-		cfg.User = u
-	}
+	cfg.User = c.plan.User
 	switch {
 	case im.Workdir != "":
 		cfg.WorkingDir = im.Workdir

@@ -17,8 +17,6 @@ type Options struct {
 	TargetPlatform *ocispecs.Platform
 	// BuildPlatform is where the go commands run; the zero value means the host's.
 	BuildPlatform ocispecs.Platform
-	// BuildArgs are the values ${NAME} expands to in ldflags.
-	BuildArgs map[string]string
 	// Epoch is the time every file and the image carry (SOURCE_DATE_EPOCH); nil means
 	// the Unix epoch, so that the same inputs always give the same digest.
 	Epoch *time.Time

@@ -52,7 +52,7 @@ func TestGoRunRoot(t *testing.T) {
 			opt := crossOpts(arm64)
 			opt.SBOM = true
 			opt.Images = tc.images
-			res, err := Convert(context.Background(), parse(t, tc.goimagefile), opt)
+			res, err := Convert(context.Background(), resolve(t, parse(t, tc.goimagefile), nil), opt)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -104,6 +104,22 @@ func ExpandArgs(s string, args map[string]string) string {
 	})
 }
 
+// ArgRefs returns the build args a value refers to as ${NAME}, in order: exactly those
+// ExpandArgs replaces.
+func ArgRefs(s string) []string {
+	var names []string
+	for _, m := range flagArgRe.FindAllStringSubmatch(s, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// ArgRefSpans returns where each ${NAME} of s stands, in order: pairs of byte offsets, the
+// whole reference's and then its name's (regexp's submatch indexes).
+func ArgRefSpans(s string) [][]int {
+	return flagArgRe.FindAllStringSubmatchIndex(s, -1)
+}
+
 // firstRune is the first character of s.
 func firstRune(s string) string {
 	r, _ := utf8.DecodeRuneInString(s)

@@ -21,11 +21,12 @@ var (
 	userRe      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$`)
 	numericUser = regexp.MustCompile(`^\d+(:\d+)?$`)
 	portRe      = regexp.MustCompile(`^(\d{1,5})(/(tcp|udp|sctp))?$`)
-	argRefRe    = regexp.MustCompile(`\$\{([^}]*)\}`)
-	argNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	secretIDRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-	signalRe    = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]{1,2})$`)
-	packageRe   = regexp.MustCompile(`^\.(/[A-Za-z0-9._~+-]+)*(/\.\.\.)?$`)
+	// refShapeRe is text in the shape of a build arg reference, whatever its name: the
+	// ones whose name flagArgRe would not expand are refused, never left literal.
+	refShapeRe = regexp.MustCompile(`\$\{([^}]*)\}`)
+	secretIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	signalRe   = regexp.MustCompile(`^(SIG[A-Z0-9+-]+|[0-9]{1,2})$`)
+	packageRe  = regexp.MustCompile(`^\.(/[A-Za-z0-9._~+-]+)*(/\.\.\.)?$`)
 )
 
 // MaxBinaries bounds the binaries of one image: each is a compile step per platform, and a
@@ -410,22 +411,11 @@ func (v *validator) noSpace(field, s string) {
 }
 
 func (v *validator) argRefs(field, s string) {
-	for _, m := range argRefRe.FindAllStringSubmatch(s, -1) {
-		if !argNameRe.MatchString(m[1]) {
+	for _, m := range refShapeRe.FindAllStringSubmatch(s, -1) {
+		if !envKeyRe.MatchString(m[1]) { // a build arg is named as a variable is
 			v.add(field, "${%s} is not a build arg reference: want ${NAME}", m[1])
 		}
 	}
-}
-
-// ArgRefs returns the build args a value refers to as ${NAME}, in order.
-func ArgRefs(s string) []string {
-	var names []string
-	for _, m := range argRefRe.FindAllStringSubmatch(s, -1) {
-		if argNameRe.MatchString(m[1]) {
-			names = append(names, m[1])
-		}
-	}
-	return names
 }
 
 func validPort(p string) bool {

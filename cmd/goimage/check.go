@@ -17,12 +17,12 @@ var errWarnings = errors.New("the Goimagefile breaks rules (see above)")
 // runCheck lints a Goimagefile offline, with the module directory beside it for the rules
 // that read files.
 func runCheck(w io.Writer, args []string) error {
-	s, file, err := readSpec("check", args)
+	p, file, err := readPlan("check", args)
 	if err != nil {
 		return err
 	}
-	module := os.DirFS(filepath.Join(filepath.Dir(file), s.Dir)).(fs.ReadFileFS)
-	ws := check.Run(s, module)
+	module := os.DirFS(filepath.Join(filepath.Dir(file), p.Spec.Dir)).(fs.ReadFileFS)
+	ws := check.Run(p, module)
 	for _, warn := range ws {
 		fmt.Fprintf(w, "%s:%s: %s: %s (%s)\n", file, warn.Range.Start, warn.Rule, warn.Message, warn.URL())
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goimage/goimage/frontend"
 	"github.com/goimage/goimage/frontend/offline"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
@@ -185,4 +186,18 @@ func readSpec(cmd string, args []string) (*spec.Spec, string, error) {
 		return nil, "", fmt.Errorf("%s: %w", file, err)
 	}
 	return s, file, nil
+}
+
+// readPlan is readSpec, resolved without build args: for the commands that read the file
+// rather than build it.
+func readPlan(cmd string, args []string) (*plan.Plan, string, error) {
+	s, file, err := readSpec(cmd, args)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := plan.Resolve(s, plan.Inputs{})
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", file, err)
+	}
+	return p, file, nil
 }

@@ -11,9 +11,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-
-	"github.com/goimage/goimage/dockerfile"
-	"github.com/goimage/goimage/spec"
 )
 
 const usage = `usage: goimage COMMAND [ARGS]
@@ -48,13 +45,7 @@ func main() {
 	case "check":
 		err = runCheck(os.Stdout, args)
 	case "dockerfile":
-		var s *spec.Spec
-		var out string
-		if s, _, err = readSpec("dockerfile", args); err == nil {
-			if out, err = dockerfile.Write(s); err == nil {
-				_, err = fmt.Fprint(os.Stdout, out)
-			}
-		}
+		err = runDockerfile(os.Stdout, args)
 	case "run":
 		err = runRun(context.Background(), os.Stdout, os.Stderr, args)
 	case "help", "-h", "--help":

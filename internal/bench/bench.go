@@ -117,7 +117,7 @@ func (v *variantRun) all(ctx context.Context) error {
 		return err
 	}
 	if v.variant != Goimage && v.variant != Host {
-		if err := os.WriteFile(filepath.Join(v.dir, "Dockerfile"), []byte(dockerfile(v.variant, v.p.Spec)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(v.dir, "Dockerfile"), []byte(dockerfile(v.variant, v.p.Plan)), 0o644); err != nil {
 			return err
 		}
 	}

@@ -132,12 +132,12 @@ func (h *hostBuilder) build(ctx context.Context, platforms []string) error {
 		goos, goarch, _ := strings.Cut(p, "/")
 		env := []string{"GOCACHE=" + gocache, "GOMODCACHE=" + modcache, "GOFLAGS=-modcacherw",
 			"CGO_ENABLED=0", "GOOS=" + goos, "GOARCH=" + goarch, "GOTOOLCHAIN=local", "GOWORK=off"}
-		for _, bin := range v.p.Spec.Binaries {
+		for _, bin := range v.p.Plan.Binaries {
 			args := []string{"build", "-trimpath", "-ldflags=-s -w"}
 			if len(bin.Tags) > 0 {
 				args = append(args, "-tags", strings.Join(bin.Tags, ","))
 			}
-			args = append(args, "-o", filepath.Join(v.dir, "out", p, bin.Name), "./"+filepath.Clean(bin.Main))
+			args = append(args, "-o", filepath.Join(v.dir, "out", p, bin.Name), bin.Package)
 			if err := v.run(ctx, v.p.moduleDir(v.ctxDir()), env, "go", args...); err != nil {
 				return err
 			}

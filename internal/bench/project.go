@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 )
 
@@ -16,8 +17,10 @@ import (
 type Project struct {
 	Name string
 	// Dir is the pristine build context; every variant works on a copy of it.
-	Dir  string
-	Spec *spec.Spec
+	Dir string
+	// Plan is what its Goimagefile means, resolved without build args: the variants
+	// other than goimage build the same binaries from it.
+	Plan *plan.Plan
 }
 
 // LoadProject reads dir/Goimagefile. A directory with a SOURCE file ("REPO COMMIT", for a
@@ -43,7 +46,11 @@ func LoadProject(dir, sources, work string) (*Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s/Goimagefile: %w", dir, err)
 	}
-	return &Project{Name: name, Dir: ctx, Spec: s}, nil
+	p, err := plan.Resolve(s, plan.Inputs{})
+	if err != nil {
+		return nil, fmt.Errorf("%s/Goimagefile: %w", dir, err)
+	}
+	return &Project{Name: name, Dir: ctx, Plan: p}, nil
 }
 
 // materialise extracts COMMIT of REPO (github owner/name) from a git directory found under
@@ -107,12 +114,12 @@ func (p *Project) workCopy(dst string) error {
 }
 
 // moduleDir is the module root inside a copy of the context.
-func (p *Project) moduleDir(ctx string) string { return filepath.Join(ctx, p.Spec.Dir) }
+func (p *Project) moduleDir(ctx string) string { return filepath.Join(ctx, p.Plan.Spec.Dir) }
 
 // edit appends a new function to the first Go file of the first binary's main package: the
 // one-line change of the edit scenarios, never seen before so never a cache hit of its own.
 func (p *Project) edit(ctx string, n int) error {
-	dir := filepath.Join(p.moduleDir(ctx), p.Spec.Binaries[0].Main)
+	dir := filepath.Join(p.moduleDir(ctx), p.Plan.Binaries[0].Package)
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return err

@@ -5,8 +5,7 @@ import (
 	"path"
 	"strings"
 
-	goimagellb "github.com/goimage/goimage/llb"
-	"github.com/goimage/goimage/spec"
+	"github.com/goimage/goimage/plan"
 )
 
 // The variants a project is built with.
@@ -24,9 +23,10 @@ var AllVariants = []string{Goimage, Naive, Seed000, Seed004, Host}
 // dockerfile is the Dockerfile of a variant for a spec: the practices of the seed articles,
 // written as a careful user would for this project (cross-compiling with $BUILDPLATFORM, so
 // that a second platform never needs emulation, and the same base and user as goimage).
-func dockerfile(variant string, s *spec.Spec) string {
+func dockerfile(variant string, p *plan.Plan) string {
+	s := p.Spec
 	var b strings.Builder
-	fmt.Fprintf(&b, "FROM --platform=$BUILDPLATFORM %s AS build\nWORKDIR /src\n", s.BuilderImage())
+	fmt.Fprintf(&b, "FROM --platform=$BUILDPLATFORM %s AS build\nWORKDIR /src\n", p.Builder.Ref)
 	mod := ""
 	if s.Dir != "." {
 		mod = s.Dir + "/"
@@ -45,20 +45,20 @@ func dockerfile(variant string, s *spec.Spec) string {
 	if variant == Naive {
 		flags = ""
 	}
-	for _, bin := range s.Binaries {
+	for _, bin := range p.Binaries {
 		tags := ""
 		if len(bin.Tags) > 0 {
 			tags = "-tags " + strings.Join(bin.Tags, ",") + " "
 		}
-		fmt.Fprintf(&b, "RUN %scd %s && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build %s%s-o /out/%s ./%s\n",
-			cacheBuild, path.Join("/src", s.Dir), flags, tags, bin.Name, path.Clean(bin.Main))
+		fmt.Fprintf(&b, "RUN %scd %s && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build %s%s-o /out/%s %s\n",
+			cacheBuild, path.Join("/src", s.Dir), flags, tags, bin.Name, bin.Package)
 	}
-	if ref := goimagellb.BaseImage(s); ref != "" {
+	if ref := p.Base.Ref; ref != "" {
 		fmt.Fprintf(&b, "\nFROM %s\n", ref)
 	} else {
 		b.WriteString("\nFROM scratch\n")
 	}
 	b.WriteString("COPY --from=build /out/ /\nUSER 65532:65532\n")
-	fmt.Fprintf(&b, "ENTRYPOINT [%q]\n", "/"+s.Binaries[0].Name)
+	fmt.Fprintf(&b, "ENTRYPOINT [%q]\n", "/"+p.Binaries[0].Name)
 	return b.String()
 }

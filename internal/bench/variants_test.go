@@ -3,12 +3,17 @@ package bench
 import (
 	"testing"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 )
 
 func TestDockerfile(t *testing.T) {
 	s, err := spec.Parse([]byte("version: 1\ngo: \"1.26\"\nbinaries:\n  - main: ./cmd/app\n    tags: [netgo]\nbase: distroless\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Resolve(s, plan.Inputs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +53,7 @@ ENTRYPOINT ["/app"]
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			if diff := cmp.Diff(dockerfile(tc.variant, s), tc.want); diff != "" {
+			if diff := cmp.Diff(dockerfile(tc.variant, p), tc.want); diff != "" {
 				t.Errorf("Dockerfile (-got +want):\n%s", diff)
 			}
 		})

@@ -1,9 +1,8 @@
-package llb
+package plan
 
 import (
-	"context"
 	"errors"
-	"path"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,14 +11,25 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// compileArgs converts a one-binary spec (binary app, main ./cmd/app) for linux/arm64 and
-// returns the compile step's argv.
+// resolveFile parses a Goimagefile and resolves it with build args, or fails the test.
+func resolveFile(t *testing.T, goimagefile string, buildArgs map[string]string) *Plan {
+	t.Helper()
+	s, err := spec.Parse([]byte(goimagefile))
+	if err != nil {
+		t.Fatalf("spec.Parse: %v\n%s", err, goimagefile)
+	}
+	p, err := Resolve(s, Inputs{BuildArgs: buildArgs})
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	return p
+}
+
+// compileArgs resolves a one-binary spec (binary app, main ./cmd/app) and returns its go
+// build command line.
 func compileArgs(t *testing.T, goimagefile string, buildArgs map[string]string) []string {
 	t.Helper()
-	opt := crossOpts(arm64)
-	opt.BuildArgs = buildArgs
-	_, g := convert(t, goimagefile, opt)
-	return g.named("go build ./cmd/app linux/arm64").exec().Meta.Args
+	return resolveFile(t, goimagefile, buildArgs).Binaries[0].BuildArgs("/out")
 }
 
 // ldflagsSpec is a one-binary Goimagefile with the given ldflags, each a YAML scalar.
@@ -175,7 +185,7 @@ func TestLdflags(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			args := compileArgs(t, ldflagsSpec(tc.ldflags...), tc.buildArgs)
-			got := flagValue(t, args, "-ldflags")
+			got := args[5] // after go build -trimpath -buildvcs=false -ldflags
 			if diff := cmp.Diff(got, tc.want); diff != "" {
 				t.Errorf("-ldflags (-got +want):\n%s", diff)
 			}
@@ -191,119 +201,6 @@ func TestLdflags(t *testing.T) {
 			if diff := cmp.Diff(args, wantArgs); diff != "" {
 				t.Errorf("args (-got +want):\n%s", diff)
 			}
-		})
-	}
-}
-
-// TestSpecValuesReachArgvVerbatim checks that what the spec accepts with shell
-// metacharacters reaches argv and env as it is: there is no shell to interpret it.
-func TestSpecValuesReachArgvVerbatim(t *testing.T) {
-	const goimagefile = `version: 1
-binaries:
-  - name: app
-    main: "./cmd/a;rm -rf $(id) ` + "`id`" + ` && x|y>z"
-    ldflags:
-      - "-X main.a=;rm -X main.b=$(id) -X main.c=` + "`id`" + `"
-      - "-X main.d=$HOME|cat&&echo>/etc/passwd"
-goproxy: "https://proxy.example.com/$(id);x"
-goprivate: "*.corp/` + "`id`" + `"
-env:
-  EVIL: "$(rm -rf /); echo pwned"
-`
-	_, g := convert(t, goimagefile, crossOpts(arm64))
-	main := "./cmd/a;rm -rf $(id) `id` && x|y>z"
-	n := g.named("go build " + main + " linux/arm64")
-	want := []string{
-		"go", "build", "-trimpath", "-buildvcs=false",
-		"-ldflags", "-s -w -buildid= -X main.a=;rm -X main.b=$(id) -X main.c=`id` -X main.d=$HOME|cat&&echo>/etc/passwd",
-		"-o", "/out/app", main, // one argv word, never quoted: go build reads it as it is
-	}
-	if diff := cmp.Diff(n.exec().Meta.Args, want); diff != "" {
-		t.Errorf("compile args (-got +want):\n%s", diff)
-	}
-	dl := g.named(downloadName)
-	wantEnv := map[string]string{
-		"GOPROXY":   "https://proxy.example.com/$(id);x",
-		"GOPRIVATE": "*.corp/`id`",
-		"EVIL":      "$(rm -rf /); echo pwned",
-	}
-	if diff := cmp.Diff(pick(dl.env(), "GOPROXY", "GOPRIVATE", "EVIL"), wantEnv); diff != "" {
-		t.Errorf("download env (-got +want):\n%s", diff)
-	}
-	if got := n.env()["EVIL"]; got != wantEnv["EVIL"] {
-		t.Errorf("compile EVIL = %q, want %q", got, wantEnv["EVIL"])
-	}
-	assertNoShell(t, g)
-}
-
-// TestSpecRefusesInjection documents the spec's side of the boundary: values that would
-// reach argv as a flag or carry a newline never get to the converter.
-func TestSpecRefusesInjection(t *testing.T) {
-	tests := []struct {
-		desc        string
-		goimagefile string
-	}{
-		{desc: "tag with a semicolon", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"a;b\"]\n"},
-		{desc: "tag with a newline", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"a\\nb\"]\n"},
-		{desc: "tag with a command substitution", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"$(id)\"]\n"},
-		{desc: "main that is a flag", goimagefile: "version: 1\nmain: -toolexec=/bin/sh\n"},
-		{desc: "main with a newline", goimagefile: "version: 1\nmain: \"./cmd\\n-x\"\n"},
-		{desc: "name with a slash", goimagefile: "version: 1\nbinaries:\n  - name: ../etc/x\n    main: ./cmd/app\n"},
-		{desc: "goproxy with white space", goimagefile: "version: 1\nmain: ./cmd/app\ngoproxy: \"a b\"\n"},
-		{desc: "reserved build env", goimagefile: "version: 1\nmain: ./cmd/app\nenv: {GOPROXY: direct}\n"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			if s, err := spec.Parse([]byte(tc.goimagefile)); err == nil {
-				t.Errorf("spec.Parse accepted it: %+v", s.Binaries)
-			}
-		})
-	}
-}
-
-// shells are commands that would interpret a string.
-var shells = []string{"sh", "bash", "ash", "dash", "zsh", "ksh"}
-
-// assertNoShell fails if any exec op in the graph runs a shell or passes -c.
-func assertNoShell(t *testing.T, g *graph) {
-	t.Helper()
-	execs := g.execs()
-	if len(execs) == 0 {
-		t.Fatalf("no exec ops")
-	}
-	for _, n := range execs {
-		args := n.exec().Meta.Args
-		if len(args) == 0 {
-			t.Errorf("%s has no args", n)
-			continue
-		}
-		if slices.Contains(shells, path.Base(args[0])) {
-			t.Errorf("%s runs %q: args %q", n, args[0], args)
-		}
-		if slices.Contains(args, "-c") {
-			t.Errorf("%s passes -c: args %q", n, args)
-		}
-	}
-}
-
-// TestNoShellAnywhere checks every exec op of graphs exercising every feature.
-func TestNoShellAnywhere(t *testing.T) {
-	tests := []struct {
-		desc        string
-		goimagefile string
-		opt         Options
-	}{
-		{desc: "minimal", goimagefile: minimal},
-		{desc: "cross, multi-binary, everything", goimagefile: determinismSpec, opt: Options{
-			BuildPlatform: amd64, TargetPlatform: &armv7,
-			BuildArgs: map[string]string{"VERSION": "; sh -c 'id'", "COMMIT": "$(id)"},
-		}},
-		{desc: "cgo native", goimagefile: minimal + "cgo: true\n", opt: Options{BuildPlatform: amd64}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			_, g := convert(t, tc.goimagefile, tc.opt)
-			assertNoShell(t, g)
 		})
 	}
 }
@@ -332,7 +229,7 @@ func goReadsGcflags(t *testing.T, v string) (pattern string, flags []string) {
 
 // TestGcflags checks ${NAME} expansion in gcflags: each entry is one -gcflags argument, a
 // build arg value stays inside its one compiler argument, and only the Goimagefile's own
-// text can give a PATTERN=. The dependency compile step gets the same flags.
+// text can give a PATTERN=.
 func TestGcflags(t *testing.T) {
 	tests := []struct {
 		desc      string
@@ -384,10 +281,7 @@ func TestGcflags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			opt := crossOpts(arm64)
-			opt.BuildArgs = tc.buildArgs
-			_, g := convert(t, gcflagsSpec(tc.gcflags...), opt)
-			args := g.named("go build ./cmd/app linux/arm64").exec().Meta.Args
+			args := compileArgs(t, gcflagsSpec(tc.gcflags...), tc.buildArgs)
 			var wantArgs []string
 			for _, v := range tc.want {
 				wantArgs = append(wantArgs, "-gcflags", v)
@@ -404,17 +298,13 @@ func TestGcflags(t *testing.T) {
 			if diff := cmp.Diff(read, tc.wantRead); diff != "" {
 				t.Errorf("cmd/go reads (-got +want):\n%s", diff)
 			}
-			deps := g.named("compile the dependencies of ./cmd/app linux/arm64").exec().Meta.Args
-			if len(wantArgs) > 0 && !containsRun(deps, wantArgs) {
-				t.Errorf("dependency compile args %q lack %q", deps, wantArgs)
-			}
 		})
 	}
 }
 
 // TestFlagsRefused checks that a flag list the go command cannot read as written, or that
-// a build arg would turn into more than its one word, fails the conversion at its field:
-// nothing is silently changed or dropped.
+// a build arg would turn into more than its one word, fails Resolve at its field: nothing
+// is silently changed or dropped.
 func TestFlagsRefused(t *testing.T) {
 	tests := []struct {
 		desc        string
@@ -458,12 +348,14 @@ binaries:
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			opt := crossOpts(arm64)
-			opt.BuildArgs = tc.buildArgs
-			_, err := Convert(context.Background(), parse(t, tc.goimagefile), opt)
+			s, err := spec.Parse([]byte(tc.goimagefile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Resolve(s, Inputs{BuildArgs: tc.buildArgs})
 			var errs spec.Errors
 			if !errors.As(err, &errs) {
-				t.Fatalf("Convert error = %v, want spec.Errors", err)
+				t.Fatalf("Resolve error = %v, want spec.Errors", err)
 			}
 			if len(errs) != len(tc.want) {
 				t.Fatalf("errors = %q, want %d", errs, len(tc.want))
@@ -472,6 +364,64 @@ binaries:
 				if !strings.HasPrefix(e.Error(), tc.want[i]) {
 					t.Errorf("error %d = %q, want it to start with %q", i, e, tc.want[i])
 				}
+			}
+		})
+	}
+}
+
+// splitQuoted splits a flag list as cmd/go reads -ldflags (cmd/internal/quoted.Split).
+func splitQuoted(s string) ([]string, error) {
+	var f []string
+	for len(s) > 0 {
+		for len(s) > 0 && strings.ContainsRune(" \t\n\r", rune(s[0])) {
+			s = s[1:]
+		}
+		if len(s) == 0 {
+			break
+		}
+		if s[0] == '"' || s[0] == '\'' {
+			quote := s[0]
+			s = s[1:]
+			i := strings.IndexByte(s, quote)
+			if i < 0 {
+				return nil, fmt.Errorf("unterminated %c string", quote)
+			}
+			f = append(f, s[:i])
+			s = s[i+1:]
+			continue
+		}
+		i := 0
+		for i < len(s) && !strings.ContainsRune(" \t\n\r", rune(s[i])) {
+			i++
+		}
+		f = append(f, s[:i])
+		s = s[i:]
+	}
+	return f, nil
+}
+
+// TestSplitQuoted checks this test's copy of cmd/go's flag splitting, on which the
+// injection tests rely.
+func TestSplitQuoted(t *testing.T) {
+	tests := []struct {
+		desc string
+		in   string
+		want []string
+		err  bool
+	}{
+		{desc: "plain", in: "-s -w  -buildid=", want: []string{"-s", "-w", "-buildid="}},
+		{desc: "single quotes", in: `-X 'a=b c'`, want: []string{"-X", "a=b c"}},
+		{desc: "double quotes hold single", in: `"a'b c"`, want: []string{"a'b c"}},
+		{desc: "unterminated", in: `'a b`, err: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			got, err := splitQuoted(tc.in)
+			if (err != nil) != tc.err {
+				t.Fatalf("splitQuoted(%q) error = %v, want error %v", tc.in, err, tc.err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("splitQuoted(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
