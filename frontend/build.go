@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/frontend/subrequests/targets"
 	"github.com/moby/buildkit/solver/result"
+	"github.com/moby/buildkit/util/apicaps"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -33,6 +35,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	c = withDefaultFilename(c)
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
+		if errors.As(err, new(*apicaps.CapError)) {
+			return nil, fmt.Errorf("goimage: %w; goimage supports BuildKit %s (Docker Engine 25.0) and later", err, OldestBuildKit)
+		}
 		return nil, fmt.Errorf("goimage: %w", err)
 	}
 	src, err := bc.ReadEntrypoint(ctx, "yaml")
@@ -119,9 +124,13 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
-		def, err := res.State.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(c.BuildOpts().LLBCaps)}, noCache...)...)
+		llbCaps := c.BuildOpts().LLBCaps
+		def, err := res.State.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(llbCaps)}, noCache...)...)
 		if err != nil {
 			return nil, fmt.Errorf("marshal LLB for %s: %w", platforms.Format(res.Image.Platform), err)
+		}
+		if err := checkCaps(def, &llbCaps, src.SourceMap); err != nil {
+			return nil, err
 		}
 		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
 		if err != nil {
@@ -171,8 +180,12 @@ const predicateSPDX = "https://spdx.dev/Document"
 
 // solveState solves a state of the build to a reference.
 func solveState(ctx context.Context, c client.Client, st llb.State, opts ...llb.ConstraintsOpt) (client.Reference, error) {
-	def, err := st.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(c.BuildOpts().LLBCaps)}, opts...)...)
+	llbCaps := c.BuildOpts().LLBCaps
+	def, err := st.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(llbCaps)}, opts...)...)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCaps(def, &llbCaps, nil); err != nil {
 		return nil, err
 	}
 	r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})

@@ -24,6 +24,11 @@ func withSource(err error, sm *llb.SourceMap) error {
 	case errors.As(err, &one):
 		ranges = appendRange(ranges, one.Range())
 	}
+	return attachRanges(err, sm, ranges)
+}
+
+// attachRanges attaches Goimagefile ranges to err; with none, err is returned as it is.
+func attachRanges(err error, sm *llb.SourceMap, ranges []*pb.Range) error {
 	if sm == nil || len(ranges) == 0 {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -44,6 +45,9 @@ type Client struct {
 	Platform ocispecs.Platform
 	// Fail, when set, is the error of solving a definition, as a failing step gives.
 	Fail func(*pb.Definition) error
+	// LLBCaps are the worker's LLB capabilities, as an older BuildKit reports fewer; nil
+	// means every one this BuildKit knows.
+	LLBCaps *apicaps.CapSet
 
 	mu       sync.Mutex
 	solves   []client.SolveRequest
@@ -58,12 +62,16 @@ func (c *Client) platform() ocispecs.Platform {
 }
 
 func (c *Client) BuildOpts() client.BuildOpts {
+	llbCaps := pb.Caps.CapSet(pb.Caps.All())
+	if c.LLBCaps != nil {
+		llbCaps = *c.LLBCaps
+	}
 	return client.BuildOpts{
 		Opts:      maps.Clone(c.Opts), // dockerui writes to its copy
 		SessionID: "offline",
 		Workers:   []client.WorkerInfo{{ID: "offline", Platforms: []ocispecs.Platform{c.platform()}}},
 		Product:   "goimage-offline",
-		LLBCaps:   pb.Caps.CapSet(pb.Caps.All()),
+		LLBCaps:   llbCaps,
 		Caps:      gatewaypb.Caps.CapSet(gatewaypb.Caps.All()),
 	}
 }
