@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -49,22 +50,26 @@ var examples = []exampleImage{
 func TestExamples(t *testing.T) {
 	c := daemon(t)
 	for _, ex := range examples {
-		t.Run(ex.name, func(t *testing.T) {
-			ref := imageRef(t, ex.name)
-			buildctlSyntax(t, example(t, ex.name), ref, ex.buildArgs...)
-			imgs := pulledImages(t, ref)
-			var got []string
-			for _, img := range imgs {
-				got = append(got, img.Platform)
-				checkImage(t, ex, img)
-			}
-			if diff := cmp.Diff(got, ex.platforms); diff != "" {
-				t.Errorf("%s: platforms (-got +want):\n%s", ex.desc, diff)
-			}
-			if out := runImage(t, c, ref); !strings.Contains(out, ex.want) {
-				t.Errorf("%s: running the image printed %q, want %q", ex.desc, out, ex.want)
-			}
-		})
+		t.Run(ex.name, func(t *testing.T) { buildExample(t, c, os.Getenv("BUILDKIT_HOST"), ex) })
+	}
+}
+
+// buildExample builds an example through buildctl and its `# syntax=` line on the buildkitd at
+// host (c), checks its images in the registry and runs it there.
+func buildExample(t *testing.T, c *client.Client, host string, ex exampleImage) {
+	t.Helper()
+	ref := imageRef(t, ex.name)
+	buildctlSyntaxAt(t, host, example(t, ex.name), ref, ex.buildArgs...)
+	var got []string
+	for _, img := range pulledImages(t, ref) {
+		got = append(got, img.Platform)
+		checkImage(t, ex, img)
+	}
+	if diff := cmp.Diff(got, ex.platforms); diff != "" {
+		t.Errorf("%s: platforms (-got +want):\n%s", ex.desc, diff)
+	}
+	if out := runImage(t, c, ref); !strings.Contains(out, ex.want) {
+		t.Errorf("%s: running the image printed %q, want %q", ex.desc, out, ex.want)
 	}
 }
 

@@ -35,6 +35,13 @@ func daemon(t *testing.T) *client.Client {
 	if host == "" {
 		unavailable(t, `BUILDKIT_HOST is not set: run hack/dev up, then eval "$(hack/dev env)"`)
 	}
+	return connect(t, host)
+}
+
+// connect returns a client of the buildkitd at host, or skips the test when there is none
+// (fails under CI=true).
+func connect(t *testing.T, host string) *client.Client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := client.New(ctx, host)
@@ -112,7 +119,13 @@ func mustCommand(t *testing.T, name string, args ...string) string {
 // Dockerfile frontend forwards to ours) and pushes it as ref.
 func buildctlSyntax(t *testing.T, dir, ref string, extra ...string) string {
 	t.Helper()
-	args := append([]string{"build", "--progress=plain", "--frontend", "dockerfile.v0",
+	return buildctlSyntaxAt(t, os.Getenv("BUILDKIT_HOST"), dir, ref, extra...)
+}
+
+// buildctlSyntaxAt is buildctlSyntax on the buildkitd at host.
+func buildctlSyntaxAt(t *testing.T, host, dir, ref string, extra ...string) string {
+	t.Helper()
+	args := append([]string{"--addr", host, "build", "--progress=plain", "--frontend", "dockerfile.v0",
 		"--local", "context=" + dir, "--local", "dockerfile=" + dir, "--opt", "filename=Goimagefile",
 		"--output", pushOutput(ref)}, extra...)
 	return mustCommand(t, "buildctl", args...)

@@ -7,6 +7,8 @@ STATE=${GOIMAGE_WORKBENCH:-/var/lib/goimage-workbench}
 BIN=$STATE/bin
 RUN=$STATE/run
 SOCK=$RUN/buildkitd.sock
+# The oldest BuildKit goimage supports (hack/dev up oldest), a daemon of its own.
+OLDEST_SOCK=$RUN/buildkitd-oldest.sock
 REGISTRY_ADDR=127.0.0.1:5000
 # What image references in the mirror look like from the daemon's side.
 MIRROR=localhost:5000
@@ -16,6 +18,8 @@ FRONTEND_IMAGE=$MIRROR/goimage/frontend
 export BUILDKIT_HOST=unix://$SOCK
 export PATH=$BIN:$PATH
 export BUILDX_BUILDER=$BUILDER_NAME
+# The end-to-end tests' oldest daemon (e2e/oldest_test.go).
+export GOIMAGE_OLDEST_BUILDKIT_HOST=unix://$OLDEST_SOCK
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
