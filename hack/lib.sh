@@ -9,6 +9,10 @@ RUN=$STATE/run
 SOCK=$RUN/buildkitd.sock
 # The oldest BuildKit goimage supports (hack/dev up oldest), a daemon of its own.
 OLDEST_SOCK=$RUN/buildkitd-oldest.sock
+# Docker Engine (hack/dev up docker): its socket, and the network namespace it runs in.
+DOCKER_SOCK=$RUN/docker.sock
+DOCKER_NETNS=goimage-docker
+DOCKER_NET=10.203.0 # the /30 between the host and that namespace
 REGISTRY_ADDR=127.0.0.1:5000
 # What image references in the mirror look like from the daemon's side.
 MIRROR=localhost:5000
@@ -20,6 +24,8 @@ export PATH=$BIN:$PATH
 export BUILDX_BUILDER=$BUILDER_NAME
 # The end-to-end tests' oldest daemon (e2e/oldest_test.go).
 export GOIMAGE_OLDEST_BUILDKIT_HOST=unix://$OLDEST_SOCK
+# The end-to-end tests' Docker Engine (e2e/docker_test.go).
+export GOIMAGE_DOCKER_HOST=unix://$DOCKER_SOCK
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
