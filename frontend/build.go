@@ -75,10 +75,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 
 	if len(bc.TargetPlatforms) == 0 && len(s.Platforms) > 0 {
-		for _, p := range s.Platforms {
-			pp, _ := spec.ParsePlatform(p) // validated by Parse
-			bc.TargetPlatforms = append(bc.TargetPlatforms, pp)
-		}
+		bc.TargetPlatforms = filePlatforms(ctx, whole, c.BuildOpts(), src, bc.BuildPlatforms[0])
 		bc.MultiPlatformRequested = bc.MultiPlatformRequested || len(bc.TargetPlatforms) > 1
 	}
 	test := bc.Target == spec.TestTarget

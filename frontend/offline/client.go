@@ -48,10 +48,13 @@ type Client struct {
 	// LLBCaps are the worker's LLB capabilities, as an older BuildKit reports fewer; nil
 	// means every one this BuildKit knows.
 	LLBCaps *apicaps.CapSet
+	// WorkerLabels are the worker's labels, as Docker Engine's or buildkitd's report them.
+	WorkerLabels map[string]string
 
 	mu       sync.Mutex
 	solves   []client.SolveRequest
 	resolved []string
+	warnings []string
 }
 
 func (c *Client) platform() ocispecs.Platform {
@@ -69,7 +72,7 @@ func (c *Client) BuildOpts() client.BuildOpts {
 	return client.BuildOpts{
 		Opts:      maps.Clone(c.Opts), // dockerui writes to its copy
 		SessionID: "offline",
-		Workers:   []client.WorkerInfo{{ID: "offline", Platforms: []ocispecs.Platform{c.platform()}}},
+		Workers:   []client.WorkerInfo{{ID: "offline", Labels: c.WorkerLabels, Platforms: []ocispecs.Platform{c.platform()}}},
 		Product:   "goimage-offline",
 		LLBCaps:   llbCaps,
 		Caps:      gatewaypb.Caps.CapSet(gatewaypb.Caps.All()),
@@ -229,7 +232,20 @@ func (c *Client) NewContainer(context.Context, client.NewContainerRequest) (clie
 	return nil, errors.New("offline gateway: no containers")
 }
 
-func (c *Client) Warn(context.Context, digest.Digest, string, client.WarnOpts) error { return nil }
+// Warn records a warning, as BuildKit shows it under the build.
+func (c *Client) Warn(_ context.Context, _ digest.Digest, msg string, _ client.WarnOpts) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warnings = append(c.warnings, msg)
+	return nil
+}
+
+// Warnings are the warnings the frontend gave, in order.
+func (c *Client) Warnings() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.warnings)
+}
 
 // selected reports whether a local source with these patterns transfers the file name: all
 // files without patterns, else those a pattern matches (path.Match) or a directory holds.
