@@ -17,6 +17,8 @@ import (
 	commonexptypes "github.com/moby/buildkit/exporter/exptypes"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
+	"github.com/moby/buildkit/frontend/subrequests/lint"
+	"github.com/moby/buildkit/frontend/subrequests/outline"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/solver/result"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
@@ -514,6 +516,45 @@ func TestBuildSBOM(t *testing.T) {
 			}
 			if diff := cmp.Diff(got, tt.want); diff != "" {
 				t.Errorf("attestations (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestBuildArgProblems checks what a build arg the build cannot use stops: a gcflags value
+// that would make a PATTERN= fails the image and --call check at its field, not the test
+// target, which reads none of the binaries' flags, nor the outline; a bad SOURCE_DATE_EPOCH
+// fails the build, not the outline that lists it.
+func TestBuildArgProblems(t *testing.T) {
+	files := fstest.MapFS{DefaultFilename: {Data: []byte("# syntax=goimage/frontend:1\nversion: 1\nbinaries:\n  - main: .\n    gcflags: [\"${GCF}\"]\n")}}
+	badArg := map[string]string{"build-arg:GCF": "all=-B"}
+	with := func(opts map[string]string, more ...string) map[string]string {
+		out := maps.Clone(opts)
+		for i := 0; i+1 < len(more); i += 2 {
+			out[more[i]] = more[i+1]
+		}
+		return out
+	}
+	tests := []struct {
+		desc    string
+		opts    map[string]string
+		wantErr string // "" for success
+	}{
+		{desc: "the image", opts: badArg, wantErr: "binaries[0].gcflags[0]"},
+		{desc: "--call check", opts: with(badArg, "requestid", lint.RequestLint), wantErr: "binaries[0].gcflags[0]"},
+		{desc: "the test target", opts: with(badArg, "target", "test")},
+		{desc: "--call outline", opts: with(badArg, "requestid", outline.RequestSubrequestsOutline)},
+		{desc: "a bad SOURCE_DATE_EPOCH: the image", opts: map[string]string{"build-arg:SOURCE_DATE_EPOCH": "yesterday"}, wantErr: "SOURCE_DATE_EPOCH"},
+		{desc: "a bad SOURCE_DATE_EPOCH: --call outline", opts: map[string]string{"build-arg:SOURCE_DATE_EPOCH": "yesterday", "requestid": outline.RequestSubrequestsOutline}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			_, err := Build(context.Background(), newFakeClientFiles(files, tt.opts))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Build: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("Build error = %v, want one naming %s", err, tt.wantErr)
 			}
 		})
 	}

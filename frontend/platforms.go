@@ -17,9 +17,6 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// mobyWorkerLabel starts the labels only Docker Engine's BuildKit workers carry.
-const mobyWorkerLabel = "org.mobyproject.buildkit.worker.moby."
-
 // filePlatforms are the target platforms of a build that asks for none: the file's
 // `platforms`. Docker Engine's classic image store holds one platform per image and cannot
 // export several, so there the build makes one of them, the build platform's if it is listed,
@@ -45,18 +42,18 @@ func filePlatforms(ctx context.Context, p *plan.Plan, opts client.BuildOpts, src
 }
 
 // classicImageStore says the build runs on Docker Engine's BuildKit with the classic image
-// store: a moby worker (its labels say so) without a containerd snapshotter, which the
-// containerd image store's worker and every buildkitd worker have.
+// store: workers with neither an executor nor a snapshotter label. Every buildkitd worker
+// names its executor (oci, containerd), and the containerd image store's worker of Docker
+// Engine names its snapshotter; the classic store's has no snapshotter, and at most the
+// engine's own labels (its host gateway).
 func classicImageStore(workers []client.WorkerInfo) bool {
 	if len(workers) == 0 {
 		return false
 	}
 	for _, w := range workers {
-		moby := false
-		for k := range w.Labels {
-			moby = moby || strings.HasPrefix(k, mobyWorkerLabel)
-		}
-		if _, ok := w.Labels[label.Snapshotter]; ok || !moby {
+		_, executor := w.Labels[label.Executor]
+		_, snapshotter := w.Labels[label.Snapshotter]
+		if executor || snapshotter {
 			return false
 		}
 	}

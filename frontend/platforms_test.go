@@ -13,8 +13,9 @@ import (
 // all of them, but on Docker Engine's classic image store, which holds one platform per image,
 // the build platform's (or the first), with a warning; --platform is always obeyed.
 func TestFilePlatforms(t *testing.T) {
-	classic := map[string]string{mobyWorkerLabel + "host-gateway-ip": "172.17.0.1"}
-	containerdStore := map[string]string{mobyWorkerLabel + "host-gateway-ip": "172.17.0.1", label.Snapshotter: "overlayfs"}
+	const hostGateway = "org.mobyproject.buildkit.worker.moby.host-gateway-ip"
+	classic := map[string]string{hostGateway: "172.17.0.1"}
+	containerdStore := map[string]string{hostGateway: "172.17.0.1", label.Snapshotter: "overlayfs"}
 	buildkitd := map[string]string{label.Executor: "oci", label.Snapshotter: "overlayfs"}
 	tests := []struct {
 		desc        string
@@ -26,6 +27,7 @@ func TestFilePlatforms(t *testing.T) {
 		{desc: "buildkitd: every platform of the file", labels: buildkitd, want: []string{"linux/amd64", "linux/arm64"}},
 		{desc: "Docker Engine, containerd image store: every platform", labels: containerdStore, want: []string{"linux/amd64", "linux/arm64"}},
 		{desc: "Docker Engine, classic image store: the build platform's, with a warning", labels: classic, want: []string{"linux/amd64"}, wantWarning: true},
+		{desc: "classic image store with no host gateway: no labels at all", labels: map[string]string{}, want: []string{"linux/amd64"}, wantWarning: true},
 		{
 			desc: "classic image store, --platform asks for both: obeyed", labels: classic,
 			opts: map[string]string{"platform": "linux/amd64,linux/arm64"}, want: []string{"linux/amd64", "linux/arm64"},

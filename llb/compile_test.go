@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/containerd/platforms"
+	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/solver/pb"
@@ -605,5 +606,23 @@ func TestNoShellAnywhere(t *testing.T) {
 			_, g := convertWith(t, tc.goimagefile, tc.args, tc.opt)
 			assertNoShell(t, g)
 		})
+	}
+}
+
+// TestConvertRefusesPlanErrors checks that a plan whose build args left flag entries
+// unreadable never builds: its binaries' flags would lack those entries.
+func TestConvertRefusesPlanErrors(t *testing.T) {
+	s := parse(t, "version: 1\nbinaries:\n  - main: ./cmd/app\n    gcflags: [\"${GCF}\"]\n")
+	p, err := plan.Resolve(s, plan.Inputs{BuildArgs: map[string]string{"GCF": "all=-B"}})
+	if err == nil || p == nil {
+		t.Fatalf("Resolve = %v, %v; want a plan and its error", p, err)
+	}
+	res, err := Convert(context.Background(), p, crossOpts(arm64))
+	var errs spec.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Path != "binaries[0].gcflags[0]" {
+		t.Fatalf("Convert = %v, %v; want the plan's error at binaries[0].gcflags[0]", res, err)
+	}
+	if _, err := ConvertTest(context.Background(), p, crossOpts(arm64)); err != nil {
+		t.Errorf("ConvertTest: %v; go test reads none of the binaries' flags", err)
 	}
 }

@@ -58,6 +58,9 @@ type converter struct {
 
 // Convert returns the graph that builds a plan for one target platform.
 func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
+	if p.Err != nil {
+		return nil, p.Err // binaries whose flags left entries out must not build
+	}
 	c, in, err := newConverter(ctx, p, opt)
 	if err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ func (c *converter) goRunRoot() llb.State {
 				ExcludePatterns:     toolchainExcludes,
 				CreatedTime:         &epoch,
 			}).Mkdir("/tmp", 0o777, llb.WithCreatedTime(epoch)),
-			llb.WithCustomNamef("[internal] the Go toolchain of %s", c.spec.BuilderImage()),
+			llb.WithCustomNamef("[internal] the Go toolchain of %s", c.plan.Builder.Ref),
 			c.location("go"),
 		).Platform(c.build)
 	}

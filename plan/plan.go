@@ -44,6 +44,9 @@ type Plan struct {
 	User string
 	// Args are the build args the file reads, each once, at its first use.
 	Args []Arg
+	// Err is what Resolve returned: the flag entries the build args leave unreadable, which
+	// the binaries' flags leave out. A build of the binaries must refuse a plan with one.
+	Err error
 }
 
 // Location is where a plan item comes from: a field path and its range in the file.
@@ -75,7 +78,8 @@ type Arg struct {
 
 // Resolve returns the plan of s for a build with the given inputs. Its errors are the
 // ldflags and gcflags entries the build args leave unreadable to the go command, every one,
-// each at its field (spec.Errors).
+// each at its field (spec.Errors); the plan comes back with them too (Plan.Err), for what
+// reads the file rather than builds its binaries (targets, outline, the test target).
 func Resolve(s *spec.Spec, in Inputs) (*Plan, error) {
 	p := &Plan{Spec: s, User: s.Image.User}
 	if id, ok := namedUsers[s.Image.User]; ok {
@@ -99,9 +103,9 @@ func Resolve(s *spec.Spec, in Inputs) (*Plan, error) {
 		p.addArgs(i, b)
 	}
 	if len(errs) > 0 {
-		return p, errs
+		p.Err = errs
 	}
-	return p, nil
+	return p, p.Err
 }
 
 // At is the location of a field path: the value's range, or for a field the file does not

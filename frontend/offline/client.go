@@ -19,6 +19,7 @@ import (
 	gatewaypb "github.com/moby/buildkit/frontend/gateway/pb"
 	"github.com/moby/buildkit/solver/pb"
 	"github.com/moby/buildkit/util/apicaps"
+	"github.com/moby/buildkit/worker/label"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -48,7 +49,8 @@ type Client struct {
 	// LLBCaps are the worker's LLB capabilities, as an older BuildKit reports fewer; nil
 	// means every one this BuildKit knows.
 	LLBCaps *apicaps.CapSet
-	// WorkerLabels are the worker's labels, as Docker Engine's or buildkitd's report them.
+	// WorkerLabels are the worker's labels, as Docker Engine's or buildkitd's report them;
+	// nil means those of buildkitd's OCI worker on overlayfs.
 	WorkerLabels map[string]string
 
 	mu       sync.Mutex
@@ -65,6 +67,10 @@ func (c *Client) platform() ocispecs.Platform {
 }
 
 func (c *Client) BuildOpts() client.BuildOpts {
+	labels := c.WorkerLabels
+	if labels == nil {
+		labels = map[string]string{label.Executor: "oci", label.Snapshotter: "overlayfs"}
+	}
 	llbCaps := pb.Caps.CapSet(pb.Caps.All())
 	if c.LLBCaps != nil {
 		llbCaps = *c.LLBCaps
@@ -72,7 +78,7 @@ func (c *Client) BuildOpts() client.BuildOpts {
 	return client.BuildOpts{
 		Opts:      maps.Clone(c.Opts), // dockerui writes to its copy
 		SessionID: "offline",
-		Workers:   []client.WorkerInfo{{ID: "offline", Labels: c.WorkerLabels, Platforms: []ocispecs.Platform{c.platform()}}},
+		Workers:   []client.WorkerInfo{{ID: "offline", Labels: labels, Platforms: []ocispecs.Platform{c.platform()}}},
 		Product:   "goimage-offline",
 		LLBCaps:   llbCaps,
 		Caps:      gatewaypb.Caps.CapSet(gatewaypb.Caps.All()),

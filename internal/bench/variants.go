@@ -58,7 +58,7 @@ func dockerfile(variant string, p *plan.Plan) string {
 	} else {
 		b.WriteString("\nFROM scratch\n")
 	}
-	b.WriteString("COPY --from=build /out/ /\nUSER 65532:65532\n")
+	fmt.Fprintf(&b, "COPY --from=build /out/ /\nUSER %s\n", p.User)
 	fmt.Fprintf(&b, "ENTRYPOINT [%q]\n", "/"+p.Binaries[0].Name)
 	return b.String()
 }
