@@ -1,7 +1,8 @@
 # docker buildx bake: the frontend image, the examples and the stand-in projects' tests, on
 # any builder (the workbench's: eval "$(hack/dev env)"; docker buildx bake).
 
-# Where the frontend image goes with `docker buildx bake frontend --push`.
+# Where the frontend image goes with `docker buildx bake frontend --push`: one reference or
+# several, comma-separated (the release workflow pushes goimage/frontend:1 and the version).
 variable "FRONTEND_IMAGE" {
   default = "localhost:5000/goimage/frontend:bake"
 }
@@ -15,7 +16,7 @@ target "frontend" {
   context    = "."
   dockerfile = "Dockerfile"
   platforms  = ["linux/amd64", "linux/arm64"]
-  tags       = [FRONTEND_IMAGE]
+  tags       = [for t in split(",", FRONTEND_IMAGE) : trimspace(t)]
 }
 
 # Every example, built from its Goimagefile through the `# syntax=` line.

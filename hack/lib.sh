@@ -27,7 +27,8 @@ export GOIMAGE_OLDEST_BUILDKIT_HOST=unix://$OLDEST_SOCK
 # The end-to-end tests' Docker Engine (e2e/docker_test.go).
 export GOIMAGE_DOCKER_HOST=unix://$DOCKER_SOCK
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# log prints a step with the seconds since the script started, so that a log shows what took long.
+log() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$SECONDS" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # pid_alive FILE: the process whose pid FILE holds is running.
