@@ -159,22 +159,29 @@ func TestCallCheck(t *testing.T) {
 	}
 }
 
-// TestInit writes a Goimagefile with `goimage init` for a vendored project that has none,
-// builds it and runs the image.
+// TestInit writes a Goimagefile with `goimage init` for stand-in projects that have none (a
+// vendored module, a go.work workspace), builds each and runs the image.
 func TestInit(t *testing.T) {
 	c := daemon(t)
-	dir := project(t, "vendored")
-	if err := os.Remove(filepath.Join(dir, "Goimagefile")); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("go", "run", "./cmd/goimage", "init", dir)
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("goimage init: %v\n%s", err, out)
-	}
-	ref := imageRef(t, "init")
-	buildctlSyntax(t, dir, ref)
-	if out := runImage(t, c, ref); !strings.Contains(out, "vendored: clear is better than clever") {
-		t.Errorf("the image of the generated Goimagefile printed %q", out)
+	for _, tc := range []struct{ name, want string }{
+		{"vendored", "vendored: clear is better than clever"},
+		{"workspace", "workspace: lib from the workspace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := project(t, tc.name)
+			if err := os.Remove(filepath.Join(dir, "Goimagefile")); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command("go", "run", "./cmd/goimage", "init", dir)
+			cmd.Dir = repoRoot(t)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("goimage init: %v\n%s", err, out)
+			}
+			ref := imageRef(t, "init")
+			buildctlSyntax(t, dir, ref)
+			if out := runImage(t, c, ref); !strings.Contains(out, tc.want) {
+				t.Errorf("the image of the generated Goimagefile printed %q", out)
+			}
+		})
 	}
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -16,24 +14,29 @@ import (
 	"strings"
 
 	"github.com/goimage/goimage/spec"
+	"golang.org/x/mod/modfile"
 )
 
-// notShipped are path elements whose main packages are tooling, not what an image ships;
-// so are elements starting with test, ending in -test or _test, or starting with . or _.
-var notShipped = []string{"testdata", "example", "examples", "hack", "tools", "scripts", "test", "tests", "integration", "e2e"}
-
-// runInit writes DIR/Goimagefile for the module in DIR (default .), refusing to overwrite one.
+// runInit writes DIR/Goimagefile for the module or workspace in DIR (default .): with
+// --print to stdout instead, and over an existing one only with --force.
 func runInit(w io.Writer, args []string) error {
-	if len(args) > 1 {
+	fl := flag.NewFlagSet("init", flag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	toStdout := fl.Bool("print", false, "write the Goimagefile to stdout")
+	force := fl.Bool("force", false, "overwrite an existing Goimagefile")
+	if err := fl.Parse(args); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if fl.NArg() > 1 {
 		return errors.New("init takes at most one DIR")
 	}
 	dir := "."
-	if len(args) == 1 {
-		dir = args[0]
+	if fl.NArg() == 1 {
+		dir = fl.Arg(0)
 	}
 	file := filepath.Join(dir, "Goimagefile")
-	if _, err := os.Stat(file); err == nil {
-		return fmt.Errorf("%s exists: remove it to write a new one", file)
+	if _, err := os.Stat(file); err == nil && !*force && !*toStdout {
+		return fmt.Errorf("%s exists: pass --force to overwrite it, or --print to see what init writes", file)
 	}
 	text, err := initGoimagefile(dir)
 	if err != nil {
@@ -42,6 +45,10 @@ func runInit(w io.Writer, args []string) error {
 	if _, err := spec.Parse([]byte(text)); err != nil {
 		return fmt.Errorf("init wrote an invalid Goimagefile (a bug): %w\n%s", err, text)
 	}
+	if *toStdout {
+		_, err := io.WriteString(w, text)
+		return err
+	}
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		return err
 	}
@@ -49,90 +56,77 @@ func runInit(w io.Writer, args []string) error {
 	return nil
 }
 
-// listedMain is the part of `go list -find -json` init reads.
-type listedMain struct {
-	ImportPath string
-	Name       string
-	Dir        string
-	Error      *struct{ Err string }
-}
-
-var goLine = regexp.MustCompile(`(?m)^go (1\.\d+)`)
-
-// initGoimagefile finds the main packages of the module in dir with `go list -find` (no
-// downloads) and writes a Goimagefile that builds them all.
+// initGoimagefile writes a Goimagefile for the module or workspace in dir: the main packages
+// it ships, the one named after the module or repository first (its entrypoint), with where
+// each choice came from, and the main packages it leaves out as comments.
 func initGoimagefile(dir string) (string, error) {
-	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	if err != nil {
-		return "", fmt.Errorf("no module in %s: %w", dir, err)
-	}
-	cmd := exec.Command("go", "list", "-e", "-find", "-json=ImportPath,Name,Dir,Error", "./...")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go list: %w\n%s", err, stderr.String())
-	}
 	root, err := filepath.Abs(dir)
 	if err != nil {
 		return "", err
 	}
-	var mains []string
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for dec.More() {
-		var p listedMain
-		if err := dec.Decode(&p); err != nil {
-			return "", fmt.Errorf("go list output: %w", err)
-		}
-		if p.Name != "main" || p.Error != nil {
-			continue
-		}
-		rel, err := filepath.Rel(root, p.Dir)
-		if err != nil || shippedElsewhere(rel) {
-			continue
-		}
-		mains = append(mains, filepath.ToSlash(rel))
+	mods, workspace, err := moduleDirs(dir)
+	if err != nil {
+		return "", err
 	}
-	if len(mains) == 0 {
-		return "", fmt.Errorf("no main package in %s to build", dir)
+	mains, err := findMains(dir, filepath.Base(root))
+	if err != nil {
+		return "", err
 	}
-	slices.Sort(mains)
-
+	gomod, err := os.ReadFile(filepath.Join(dir, mods[0], "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	goSrc := gomod
+	if workspace {
+		if goSrc, err = os.ReadFile(filepath.Join(dir, "go.work")); err != nil {
+			return "", err
+		}
+	}
 	var b strings.Builder
 	b.WriteString("# syntax=goimage/frontend:1\n# Written by goimage init; see the README for every field.\nversion: 1\n")
-	fmt.Fprintf(&b, "go: %q\n", goVersion(gomod))
-	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil {
+	fmt.Fprintf(&b, "go: %q\n", goVersion(goSrc))
+	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && !workspace {
 		b.WriteString("vendor: true\n")
 	}
+	from := "the module " + modfile.ModulePath(gomod)
+	if workspace {
+		from = "the go.work modules " + strings.Join(mods, ", ")
+	}
+	fmt.Fprintf(&b, "# Binaries: the main packages of %s.\n", from)
+	b.WriteString("# The one named after its module or the repository comes first (the entrypoint), then cmd/*.\n")
 	b.WriteString("binaries:\n")
 	seen := map[string]bool{}
+	var left []string
 	for _, m := range mains {
-		name := binaryName(m, gomod)
+		if m.LeftOut != "" {
+			left = append(left, fmt.Sprintf("#   %s: %s", mainPath(m.Dir), m.LeftOut))
+			continue
+		}
+		base := binaryName(m.Dir, m.Module)
+		name := base
 		for i := 2; seen[name]; i++ {
-			name = fmt.Sprintf("%s-%d", binaryName(m, gomod), i)
+			name = fmt.Sprintf("%s-%d", base, i)
 		}
 		seen[name] = true
-		if m != "." {
-			m = "./" + m
-		}
-		fmt.Fprintf(&b, "  - name: %s\n    main: %s\n", name, m)
+		fmt.Fprintf(&b, "  - name: %s\n    main: %s\n", name, mainPath(m.Dir))
+	}
+	if len(seen) == 0 {
+		return "", fmt.Errorf("no main package in %s to build", dir)
+	}
+	if len(left) > 0 {
+		b.WriteString("# Left out as not what the image ships; add any back under binaries:\n")
+		b.WriteString(strings.Join(left, "\n") + "\n")
 	}
 	b.WriteString("base: distroless\n")
 	return b.String(), nil
 }
 
-func shippedElsewhere(rel string) bool {
-	for _, el := range strings.Split(filepath.ToSlash(rel), "/") {
-		switch {
-		case slices.Contains(notShipped, el), strings.HasPrefix(el, "test"),
-			strings.HasSuffix(el, "-test"), strings.HasSuffix(el, "_test"),
-			strings.HasPrefix(el, ".") && el != ".", strings.HasPrefix(el, "_"):
-			return true
-		}
+// mainPath is a main package's directory as the Goimagefile's main spells it.
+func mainPath(dir string) string {
+	if dir == "." {
+		return "."
 	}
-	return false
+	return "./" + dir
 }
 
 // goVersion is the builder's Go: goimage's default, or the module's when it asks for newer.
@@ -154,19 +148,18 @@ func minor(v string) int {
 
 var (
 	majorSuffix = regexp.MustCompile(`/v\d+$`)
-	moduleLine  = regexp.MustCompile(`(?m)^module\s+(\S+)`)
+	goLine      = regexp.MustCompile(`(?m)^go (1\.\d+)`)
 )
 
-// binaryName is a main package's last path element; the module root's is the module's.
-func binaryName(rel string, gomod []byte) string {
-	if rel != "." {
-		return path.Base(rel)
+// binaryName is a main package's last path element; a module root's is the module's name.
+func binaryName(dir, modPath string) string {
+	if dir != "." {
+		return path.Base(dir)
 	}
-	mod := moduleLine.FindSubmatch(gomod)
-	if mod == nil {
+	name := moduleName(modPath)
+	if name == "" || name == "." {
 		return "app"
 	}
-	name := path.Base(majorSuffix.ReplaceAllString(string(mod[1]), ""))
 	if slices.Contains(spec.ReservedNames, name) || name == spec.TestTarget {
 		return name + "-app"
 	}

@@ -1,63 +1,143 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/goimage/goimage/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
 
+// writeTree writes files (name -> content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const (
+	mainGo = "package main\n\nfunc main() {}\n"
+	header = "# syntax=goimage/frontend:1\n# Written by goimage init; see the README for every field.\nversion: 1\n"
+	ranked = "# The one named after its module or the repository comes first (the entrypoint), then cmd/*.\n"
+)
+
+// TestInitGoimagefile runs init on small trees in the shapes of real repositories and
+// compares what it writes with the Goimagefile their maintainers would.
 func TestInitGoimagefile(t *testing.T) {
 	testenv.SkipIfShort(t, "runs go list")
 	tests := []struct {
 		desc  string
+		repo  string // the directory's name, as a repository's checkout is named
 		files map[string]string
 		want  string
 	}{
 		{
-			desc: "the module root and commands; tooling, tests and examples left out",
+			desc: "the module root and commands; tooling, test helpers and examples left out",
+			repo: "tool",
 			files: map[string]string{
 				"go.mod":                       "module example.com/tool/v2\n\ngo 1.22\n",
-				"main.go":                      "package main\n\nfunc main() {}\n",
-				"cmd/server/main.go":           "package main\n\nfunc main() {}\n",
+				"main.go":                      mainGo,
+				"cmd/server/main.go":           mainGo,
 				"lib/lib.go":                   "package lib\n",
-				"examples/demo/main.go":        "package main\n\nfunc main() {}\n",
-				"internal/testutils/x/main.go": "package main\n\nfunc main() {}\n",
-				"cmd/server-test/main.go":      "package main\n\nfunc main() {}\n",
+				"examples/demo/main.go":        mainGo,
+				"internal/testutils/x/main.go": mainGo,
+				"cmd/server-test/main.go":      mainGo,
 				"gen/windows/main.go":          "//go:build windows\n\npackage main\n\nfunc main() {}\n",
-				"hack/gen/main.go":             "package main\n\nfunc main() {}\n",
-				"cmd/other/server/main.go":     "package main\n\nfunc main() {}\n",
-				"testdata/fixture/main.go":     "package main\n\nfunc main() {}\n",
-				".github/scripts/tool/main.go": "package main\n\nfunc main() {}\n",
+				"hack/gen/main.go":             mainGo,
+				"cmd/other/server/main.go":     mainGo,
+				"testdata/fixture/main.go":     mainGo,
+				".github/scripts/tool/main.go": mainGo,
 			},
-			want: "# syntax=goimage/frontend:1\n# Written by goimage init; see the README for every field.\nversion: 1\ngo: \"1.26\"\nbinaries:\n" +
-				"  - name: tool\n    main: .\n  - name: server\n    main: ./cmd/other/server\n  - name: server-2\n    main: ./cmd/server\nbase: distroless\n",
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module example.com/tool/v2.\n" + ranked + "binaries:\n" +
+				"  - name: tool\n    main: .\n  - name: server\n    main: ./cmd/server\n  - name: server-2\n    main: ./cmd/other/server\n" +
+				"# Left out as not what the image ships; add any back under binaries:\n" +
+				"#   ./cmd/server-test: a test helper\n#   ./examples/demo: under examples/\n#   ./hack/gen: under hack/\n#   ./internal/testutils/x: under internal/\n" +
+				"base: distroless\n",
 		},
 		{
 			desc: "a vendored module",
+			repo: "v",
 			files: map[string]string{
 				"go.mod":             "module example.com/v\n\ngo 1.26\n",
-				"cmd/v/main.go":      "package main\n\nfunc main() {}\n",
+				"cmd/v/main.go":      mainGo,
 				"vendor/modules.txt": "",
 			},
-			want: "# syntax=goimage/frontend:1\n# Written by goimage init; see the README for every field.\nversion: 1\ngo: \"1.26\"\nvendor: true\nbinaries:\n" +
+			want: header + "go: \"1.26\"\nvendor: true\n# Binaries: the main packages of the module example.com/v.\n" + ranked + "binaries:\n" +
 				"  - name: v\n    main: ./cmd/v\nbase: distroless\n",
+		},
+		{
+			desc: "a directory of package main _test.go files only, an end-to-end harness, is no binary",
+			repo: "svc",
+			files: map[string]string{
+				"go.mod":                  "module github.com/acme/svc\n\ngo 1.24\n",
+				"cmd/svc/main.go":         mainGo,
+				"harness/harness_test.go": "package main\n\nimport \"testing\"\n\nfunc TestRun(t *testing.T) {}\n",
+				"acceptance/main.go":      "//go:build acceptance\n\npackage main\n\nfunc main() {}\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module github.com/acme/svc.\n" + ranked + "binaries:\n" +
+				"  - name: svc\n    main: ./cmd/svc\n" +
+				"# Left out as not what the image ships; add any back under binaries:\n#   ./harness: only _test.go files\n" +
+				"base: distroless\n",
+		},
+		{
+			desc: "the product before release tooling and a test setup program beside it in cmd/",
+			repo: "widget",
+			files: map[string]string{
+				"go.mod":                      "module github.com/acme/widget-go\n\ngo 1.25\n",
+				"cmd/aaa-release/main.go":     mainGo,
+				"cmd/widget/main.go":          mainGo,
+				"cmd/widget-test-setup/x.go":  mainGo,
+				"cmd/widgetctl/main.go":       mainGo,
+				"helpers/changelog/main.go":   mainGo,
+				"tools/gen-mocks/main.go":     mainGo,
+				"cmd/generate-docs/main.go":   mainGo,
+				"internal/e2e/runner/main.go": mainGo,
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module github.com/acme/widget-go.\n" + ranked + "binaries:\n" +
+				"  - name: widget\n    main: ./cmd/widget\n  - name: widgetctl\n    main: ./cmd/widgetctl\n" +
+				"# Left out as not what the image ships; add any back under binaries:\n" +
+				"#   ./cmd/aaa-release: tooling (release)\n#   ./cmd/generate-docs: tooling (generate)\n#   ./cmd/widget-test-setup: a test helper\n" +
+				"#   ./helpers/changelog: under helpers/\n#   ./internal/e2e/runner: under internal/\n#   ./tools/gen-mocks: under tools/\n" +
+				"base: distroless\n",
+		},
+		{
+			desc: "a go.work workspace: the product's modules in go.work's order, not the root module's demos",
+			repo: "proj",
+			files: map[string]string{
+				"go.work":              "go 1.25.0\n\nuse (\n\t.\n\t./server\n\t./ctl\n\t./utl\n)\n",
+				"go.mod":               "module github.com/acme/proj\n\ngo 1.25.0\n",
+				"demo/hello/main.go":   mainGo,
+				"demo/bye/main.go":     mainGo,
+				"server/go.mod":        "module github.com/acme/proj/server\n\ngo 1.25.0\n\nrequire github.com/acme/proj/utl v0.0.0\n\nreplace github.com/acme/proj/utl => ../utl\n",
+				"server/main.go":       mainGo,
+				"ctl/go.mod":           "module github.com/acme/proj/ctl\n\ngo 1.25.0\n",
+				"ctl/main.go":          mainGo,
+				"utl/go.mod":           "module github.com/acme/proj/utl\n\ngo 1.25.0\n",
+				"utl/main.go":          mainGo,
+				"utl/internal/x/x.go":  "package x\n",
+				"server/cmd/migrate/m": "",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the go.work modules ., server, ctl, utl.\n" + ranked + "binaries:\n" +
+				"  - name: server\n    main: ./server\n  - name: ctl\n    main: ./ctl\n  - name: utl\n    main: ./utl\n" +
+				"# Left out as not what the image ships; add any back under binaries:\n" +
+				"#   ./demo/bye: under demo/\n#   ./demo/hello: under demo/\n" +
+				"base: distroless\n",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			dir := t.TempDir()
-			for name, data := range tt.files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := filepath.Join(t.TempDir(), tt.repo)
+			writeTree(t, dir, tt.files)
 			got, err := initGoimagefile(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -66,6 +146,43 @@ func TestInitGoimagefile(t *testing.T) {
 				t.Errorf("Goimagefile (-got +want):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestInitWrites checks where init writes: DIR/Goimagefile (DIR relative to the working
+// directory), never over one without --force, and stdout with --print.
+func TestInitWrites(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go list")
+	t.Chdir(t.TempDir())
+	dir := filepath.Join("repos", "app")
+	writeTree(t, dir, map[string]string{"go.mod": "module example.com/app\n\ngo 1.26\n", "main.go": mainGo})
+	file := filepath.Join(dir, "Goimagefile")
+	var out bytes.Buffer
+	if err := runInit(&out, []string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	written, err := os.ReadFile(file)
+	if err != nil || !strings.Contains(string(written), "main: .") {
+		t.Fatalf("init wrote %q, %v", written, err)
+	}
+	if err := os.WriteFile(file, []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runInit(&out, []string{dir}); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("init over an existing Goimagefile: %v, want a refusal naming --force", err)
+	}
+	out.Reset()
+	if err := runInit(&out, []string{"--print", dir}); err != nil || out.String() != string(written) {
+		t.Errorf("init --print = %q, %v; want what init writes", out.String(), err)
+	}
+	if data, _ := os.ReadFile(file); string(data) != "mine\n" {
+		t.Errorf("init --print changed the Goimagefile to %q", data)
+	}
+	if err := runInit(&out, []string{"--force", dir}); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(file); string(data) != string(written) {
+		t.Errorf("init --force wrote %q, want %q", data, written)
 	}
 }
 

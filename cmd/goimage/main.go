@@ -1,7 +1,7 @@
 // Command goimage is goimage's command line: it works on Goimagefiles without a daemon.
 //
 //	goimage llb [FILE]          print the LLB definition the frontend sends, from its own Build
-//	goimage init [DIR]          write a Goimagefile for the module in DIR
+//	goimage init [DIR]          write a Goimagefile for the module or workspace in DIR
 //	goimage check [FILE]        lint a Goimagefile, as --call check does
 //	goimage dockerfile [FILE]   print the nearest equivalent Dockerfile
 //	goimage run IMAGE [ARGS]    run an image's entrypoint on the BuildKit daemon
@@ -22,7 +22,10 @@ commands:
                 its own Build, run offline with golang:<go> and distroless as their images
                 are configured (others, or a digest to pin, from --image-config); raw for
                 'buildctl debug dump-llb', json (one object per op), or dot (Graphviz)
-  init [DIR]    write DIR/Goimagefile (default .) building every main package of the module
+  init [--print] [--force] [DIR]
+                write DIR/Goimagefile (default .): the main packages the module, or the
+                go.work's modules, ship, the product first; --print to stdout, --force over
+                an existing one
   check [FILE]  lint FILE offline, the rules of --call check (exit status 1 on a warning)
   dockerfile [FILE]
                 print the nearest equivalent Dockerfile, for people who must leave

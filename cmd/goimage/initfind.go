@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+)
+
+// mainPackage is a main package init found: where it is, and why it ships or is left out.
+type mainPackage struct {
+	// Dir is its directory relative to the Goimagefile's, slash-separated; "." for that one.
+	Dir string
+	// Module is the path of the module it belongs to.
+	Module string
+	// LeftOut says why it is not a binary of the image; "" when it is one.
+	LeftOut string
+	// rank orders the binaries: the one named after its module or repository first, then
+	// other commands under cmd/, then the rest; within a rank, by module in go.work's order.
+	rank, module int
+}
+
+// moduleDirs are the modules init looks in, relative to dir: those a go.work uses, else dir's.
+func moduleDirs(dir string) (mods []string, workspace bool, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, "go.work"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return []string{"."}, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	wf, err := modfile.ParseWork("go.work", data, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("go.work: %w", err)
+	}
+	for _, u := range wf.Use {
+		mods = append(mods, path.Clean(filepath.ToSlash(u.Path)))
+	}
+	if len(mods) == 0 {
+		return nil, false, errors.New("go.work uses no module")
+	}
+	return mods, true, nil
+}
+
+// listedPackage is the part of `go list -find -json` init reads.
+type listedPackage struct {
+	Name    string
+	Dir     string
+	GoFiles []string
+	Error   *struct{ Err string }
+}
+
+// findMains lists the main packages of the modules in dir (a go.work's, else dir's own) as
+// goimage builds them: for linux, without cgo, with `go list -find` (no downloads). repo is
+// the repository's name, which a product binary is often named after.
+func findMains(dir, repo string) ([]mainPackage, error) {
+	dir, err := filepath.Abs(dir) // go list prints absolute directories
+	if err != nil {
+		return nil, err
+	}
+	mods, _, err := moduleDirs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []mainPackage
+	for i, mod := range mods {
+		gomod, err := os.ReadFile(filepath.Join(dir, mod, "go.mod"))
+		if err != nil {
+			return nil, fmt.Errorf("no module in %s: %w", path.Join(dir, mod), err)
+		}
+		modPath := modfile.ModulePath(gomod)
+		pkgs, err := goList(filepath.Join(dir, mod))
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pkgs {
+			within, err := filepath.Rel(filepath.Join(dir, mod), p.Dir)
+			if err != nil {
+				return nil, err
+			}
+			within = filepath.ToSlash(within)
+			rank := rankOf(within, modPath, repo)
+			out = append(out, mainPackage{Dir: path.Join(mod, within), Module: modPath, LeftOut: leftOut(within, rank, p), rank: rank, module: i})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b mainPackage) int {
+		if a.rank != b.rank {
+			return a.rank - b.rank
+		}
+		if a.module != b.module {
+			return a.module - b.module
+		}
+		return strings.Compare(a.Dir, b.Dir)
+	})
+	return out, nil
+}
+
+// goList runs `go list -e -find` on the module in dir, for the platform and settings goimage
+// builds with, and returns its main packages.
+func goList(dir string) ([]listedPackage, error) {
+	cmd := exec.Command("go", "list", "-e", "-find", "-json=Name,Dir,GoFiles,Error", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local",
+		"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list in %s: %w\n%s", dir, err, stderr.String())
+	}
+	var mains []listedPackage
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p listedPackage
+		if err := dec.Decode(&p); err != nil {
+			return nil, fmt.Errorf("go list output: %w", err)
+		}
+		if p.Name == "main" && p.Error == nil {
+			mains = append(mains, p)
+		}
+	}
+	return mains, nil
+}
+
+// toolingDirs are directories whose main packages are tooling, not what an image ships.
+var toolingDirs = []string{"internal", "hack", "tools", "tool", "scripts", "script", "examples", "example",
+	"demo", "demos", "testdata", "e2e", "integration", "docs", "doc", "helpers", "contrib"}
+
+// toolingWords are words of command names that release, generate or document the product.
+var toolingWords = []string{"release", "releaser", "goreleaser", "gen", "generate", "generator", "codegen",
+	"docgen", "gendocs", "mkdocs", "changelog"}
+
+// leftOut says why a main package is not a binary of the image, "" when it is one: a
+// directory holding only _test.go files, or tooling by its place or, unless it is named
+// after the product (rank 0), by its name.
+func leftOut(within string, rank int, p listedPackage) string {
+	if len(p.GoFiles) == 0 {
+		return "only _test.go files"
+	}
+	els := strings.Split(within, "/")
+	for _, el := range els[:len(els)-1] {
+		if slices.Contains(toolingDirs, el) || strings.HasPrefix(el, "test") || strings.HasPrefix(el, ".") || strings.HasPrefix(el, "_") {
+			return "under " + el + "/"
+		}
+	}
+	name := els[len(els)-1]
+	switch {
+	case name == "." || rank == 0:
+		return ""
+	case slices.Contains(toolingDirs, name) || strings.HasPrefix(name, "test") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_"):
+		return "tooling (" + name + "/)"
+	case strings.HasSuffix(name, "-test") || strings.HasSuffix(name, "_test") || strings.Contains(name, "test-setup") ||
+		strings.Contains(name, "testsetup") || strings.HasSuffix(name, "-e2e"):
+		return "a test helper"
+	}
+	for _, word := range strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '_' }) {
+		if slices.Contains(toolingWords, word) {
+			return "tooling (" + word + ")"
+		}
+	}
+	return ""
+}
+
+// rankOf orders a main package: 0 when named after its module or the repository (the module
+// root, cmd/NAME), 1 for another command under cmd/, 2 for the rest.
+func rankOf(within, modPath, repo string) int {
+	name := path.Base(within)
+	if within == "." {
+		name = moduleName(modPath)
+	}
+	switch {
+	case name == moduleName(modPath) || (repo != "" && name == repo):
+		return 0
+	case path.Dir(within) == "cmd":
+		return 1
+	}
+	return 2
+}
+
+// moduleName is a module path's last element, without a major version suffix.
+func moduleName(modPath string) string {
+	return path.Base(majorSuffix.ReplaceAllString(modPath, ""))
+}
