@@ -159,16 +159,26 @@ func TestCallCheck(t *testing.T) {
 	}
 }
 
-// TestInit writes a Goimagefile with `goimage init` for stand-in projects that have none (a
-// vendored module, a go.work workspace), builds each and runs the image.
+// TestInit writes a Goimagefile with `goimage init` for projects that have none (a vendored
+// module, a go.work workspace, examples/deps with a version variable, which --build-arg
+// VERSION sets), builds each and runs the image.
 func TestInit(t *testing.T) {
 	c := daemon(t)
-	for _, tc := range []struct{ name, want string }{
-		{"vendored", "vendored: clear is better than clever"},
-		{"workspace", "workspace: lib from the workspace"},
+	for _, tc := range []struct {
+		name, want string
+		args       []string
+	}{
+		{name: "vendored", want: "vendored: clear is better than clever"},
+		{name: "workspace", want: "workspace: lib from the workspace"},
+		{name: "deps", want: "deps 1.2.3: uuid", args: []string{"--opt", "build-arg:VERSION=1.2.3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := project(t, tc.name)
+			var dir string
+			if tc.name == "deps" {
+				dir = example(t, tc.name)
+			} else {
+				dir = project(t, tc.name)
+			}
 			if err := os.Remove(filepath.Join(dir, "Goimagefile")); err != nil {
 				t.Fatal(err)
 			}
@@ -178,7 +188,7 @@ func TestInit(t *testing.T) {
 				t.Fatalf("goimage init: %v\n%s", err, out)
 			}
 			ref := imageRef(t, "init")
-			buildctlSyntax(t, dir, ref)
+			buildctlSyntax(t, dir, ref, tc.args...)
 			if out := runImage(t, c, ref); !strings.Contains(out, tc.want) {
 				t.Errorf("the image of the generated Goimagefile printed %q", out)
 			}

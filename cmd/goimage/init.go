@@ -109,6 +109,15 @@ func initGoimagefile(dir string) (string, error) {
 		}
 		seen[name] = true
 		fmt.Fprintf(&b, "  - name: %s\n    main: %s\n", name, mainPath(m.Dir))
+		if flags := ldflagsOf(m.Vars); len(flags) > 0 {
+			b.WriteString("    # Its version variables, which -X sets: --build-arg VERSION=1.2.3; the build gives\n" +
+				"    # GOIMAGE_REVISION (the git commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH).\n")
+			quoted := make([]string, len(flags))
+			for i, f := range flags {
+				quoted[i] = strconv.Quote(f)
+			}
+			fmt.Fprintf(&b, "    ldflags: [%s]\n", strings.Join(quoted, ", "))
+		}
 	}
 	if len(seen) == 0 {
 		return "", fmt.Errorf("no main package in %s to build", dir)

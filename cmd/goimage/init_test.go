@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/goimage/goimage/internal/testenv"
+	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -111,6 +112,24 @@ func TestInitGoimagefile(t *testing.T) {
 				"base: distroless\n",
 		},
 		{
+			desc: "version variables -X can set, in main and in the module's version package; others left alone",
+			repo: "cli",
+			files: map[string]string{
+				"go.mod": "module example.com/cli\n\ngo 1.26\n",
+				"main.go": "package main\n\nvar version = \"dev\"\n\nvar (\n\tcommit string\n\tBuildDate = \"unknown\"\n\tdate = today()\n)\n\n" +
+					"const Revision = \"x\"\n\nvar gitVersion int\n\nfunc today() string { return \"\" }\n\nfunc main() {}\n",
+				"internal/version/version.go": "package version\n\nvar GitCommit string\n",
+				"pkg/api/api.go":              "package api\n\nvar Version = \"v1\" // the API's, not the build's\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module example.com/cli.\n" + ranked + "binaries:\n" +
+				"  - name: cli\n    main: .\n" +
+				"    # Its version variables, which -X sets: --build-arg VERSION=1.2.3; the build gives\n" +
+				"    # GOIMAGE_REVISION (the git commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH).\n" +
+				"    ldflags: [\"-X main.BuildDate=${GOIMAGE_DATE}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.version=${VERSION}\", " +
+				"\"-X example.com/cli/internal/version.GitCommit=${GOIMAGE_REVISION}\"]\n" +
+				"base: distroless\n",
+		},
+		{
 			desc: "a go.work workspace: the product's modules in go.work's order, not the root module's demos",
 			repo: "proj",
 			files: map[string]string{
@@ -144,6 +163,9 @@ func TestInitGoimagefile(t *testing.T) {
 			}
 			if diff := cmp.Diff(got, tt.want); diff != "" {
 				t.Errorf("Goimagefile (-got +want):\n%s", diff)
+			}
+			if _, err := spec.Parse([]byte(got)); err != nil {
+				t.Errorf("spec.Parse: %v", err)
 			}
 		})
 	}

@@ -24,6 +24,8 @@ type mainPackage struct {
 	Module string
 	// LeftOut says why it is not a binary of the image; "" when it is one.
 	LeftOut string
+	// Vars are the version variables -X can set in it and in its module's version packages.
+	Vars []versionVar
 	// rank orders the binaries: the one named after its module or repository first, then
 	// other commands under cmd/, then the rest; within a rank, by module in go.work's order.
 	rank, module int
@@ -53,10 +55,11 @@ func moduleDirs(dir string) (mods []string, workspace bool, err error) {
 
 // listedPackage is the part of `go list -find -json` init reads.
 type listedPackage struct {
-	Name    string
-	Dir     string
-	GoFiles []string
-	Error   *struct{ Err string }
+	Name       string
+	ImportPath string
+	Dir        string
+	GoFiles    []string
+	Error      *struct{ Err string }
 }
 
 // findMains lists the main packages of the modules in dir (a go.work's, else dir's own) as
@@ -82,14 +85,36 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 		if err != nil {
 			return nil, err
 		}
+		var shared []versionVar // the module's version packages'
 		for _, p := range pkgs {
+			if p.Name != "main" {
+				vars, err := versionVars(p)
+				if err != nil {
+					return nil, err
+				}
+				shared = append(shared, vars...)
+			}
+		}
+		first := len(out)
+		for _, p := range pkgs {
+			if p.Name != "main" {
+				continue
+			}
+			vars, err := versionVars(p)
+			if err != nil {
+				return nil, err
+			}
 			within, err := filepath.Rel(filepath.Join(dir, mod), p.Dir)
 			if err != nil {
 				return nil, err
 			}
 			within = filepath.ToSlash(within)
 			rank := rankOf(within, modPath, repo)
-			out = append(out, mainPackage{Dir: path.Join(mod, within), Module: modPath, LeftOut: leftOut(within, rank, p), rank: rank, module: i})
+			out = append(out, mainPackage{Dir: path.Join(mod, within), Module: modPath, LeftOut: leftOut(within, rank, p),
+				Vars: vars, rank: rank, module: i})
+		}
+		for j := first; j < len(out); j++ {
+			out[j].Vars = append(out[j].Vars, shared...)
 		}
 	}
 	slices.SortStableFunc(out, func(a, b mainPackage) int {
@@ -105,9 +130,9 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 }
 
 // goList runs `go list -e -find` on the module in dir, for the platform and settings goimage
-// builds with, and returns its main packages.
+// builds with, and returns the packages it lists without an error.
 func goList(dir string) ([]listedPackage, error) {
-	cmd := exec.Command("go", "list", "-e", "-find", "-json=Name,Dir,GoFiles,Error", "./...")
+	cmd := exec.Command("go", "list", "-e", "-find", "-json=Name,ImportPath,Dir,GoFiles,Error", "./...")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local",
 		"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
@@ -117,18 +142,18 @@ func goList(dir string) ([]listedPackage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("go list in %s: %w\n%s", dir, err, stderr.String())
 	}
-	var mains []listedPackage
+	var pkgs []listedPackage
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for dec.More() {
 		var p listedPackage
 		if err := dec.Decode(&p); err != nil {
 			return nil, fmt.Errorf("go list output: %w", err)
 		}
-		if p.Name == "main" && p.Error == nil {
-			mains = append(mains, p)
+		if p.Error == nil {
+			pkgs = append(pkgs, p)
 		}
 	}
-	return mains, nil
+	return pkgs, nil
 }
 
 // toolingDirs are directories whose main packages are tooling, not what an image ships.
