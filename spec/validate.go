@@ -43,6 +43,14 @@ var goimageFlags = map[string]string{
 	"modfile": "",
 }
 
+// SetByGoimage says goimage sets a go build flag ("-trimpath", "-o=x") itself, so a
+// binary's flags may not.
+func SetByGoimage(flag string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(flag, "-"), "=")
+	_, ok := goimageFlags[name]
+	return ok
+}
+
 // reservedEnv are variables goimage sets itself; the spec has fields for the ones a user
 // may choose (cgo, goproxy, goprivate) and the target platform decides the rest.
 var reservedEnv = []string{"GOOS", "GOARCH", "GOARM", "CGO_ENABLED", "GOCACHE", "GOMODCACHE", "GOPATH", "GOROOT", "GOTOOLCHAIN", "GOPROXY", "GOPRIVATE", "GONOSUMDB", "GOINSECURE", "GOFLAGS", "GOCACHEPROG"}

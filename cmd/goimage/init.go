@@ -56,9 +56,18 @@ func runInit(w io.Writer, args []string) error {
 	return nil
 }
 
-// initGoimagefile writes a Goimagefile for the module or workspace in dir: the main packages
-// it ships, the one named after the module or repository first (its entrypoint), with where
-// each choice came from, and the main packages it leaves out as comments.
+// initBinary is a binary init writes, with the notes that say where it came from.
+type initBinary struct {
+	Name, Main           string
+	Ldflags, Tags, Flags []string
+	Notes                []string
+}
+
+// initGoimagefile writes a Goimagefile for the module or workspace in dir. Its binaries come
+// from a GoReleaser configuration when there is one, else from the main packages: the one
+// named after the module or repository first (the entrypoint), each with the version
+// variables -X can set. Where each came from is written in a comment, and so is every main
+// package left out.
 func initGoimagefile(dir string) (string, error) {
 	root, err := filepath.Abs(dir)
 	if err != nil {
@@ -82,21 +91,62 @@ func initGoimagefile(dir string) (string, error) {
 			return "", err
 		}
 	}
+	from := "the main packages of the module " + modfile.ModulePath(gomod)
+	if workspace {
+		from = "the main packages of the go.work modules " + strings.Join(mods, ", ")
+	}
+	var bins []initBinary
+	var left []string
+	cgo := false
+	release, file, err := readGoreleaser(dir)
+	if err != nil {
+		return "", err
+	}
+	if release != nil {
+		from = file + ", which releases them"
+		bins, cgo = goreleaserBinaries(release, file, filepath.Base(root))
+		for _, m := range mains {
+			if !slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) }) {
+				left = append(left, fmt.Sprintf("#   %s: not built by %s", mainPath(m.Dir), file))
+			}
+		}
+	} else {
+		bins, left = moduleBinaries(mains)
+	}
+	if len(bins) == 0 {
+		return "", fmt.Errorf("no main package in %s to build", dir)
+	}
+
 	var b strings.Builder
 	b.WriteString("# syntax=goimage/frontend:1\n# Written by goimage init; see the README for every field.\nversion: 1\n")
 	fmt.Fprintf(&b, "go: %q\n", goVersion(goSrc))
 	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && !workspace {
 		b.WriteString("vendor: true\n")
 	}
-	from := "the module " + modfile.ModulePath(gomod)
-	if workspace {
-		from = "the go.work modules " + strings.Join(mods, ", ")
+	if cgo {
+		fmt.Fprintf(&b, "# %s builds with CGO_ENABLED=1.\ncgo: true\n", file)
 	}
-	fmt.Fprintf(&b, "# Binaries: the main packages of %s.\n", from)
-	b.WriteString("# The one named after its module or the repository comes first (the entrypoint), then cmd/*.\n")
+	fmt.Fprintf(&b, "# Binaries: %s.\n", from)
+	if release == nil {
+		b.WriteString("# The one named after its module or the repository comes first (the entrypoint), then cmd/*.\n")
+	}
 	b.WriteString("binaries:\n")
+	for _, bin := range bins {
+		writeBinary(&b, bin)
+	}
+	if len(left) > 0 {
+		b.WriteString("# Left out as not what the image ships; add any back under binaries:\n")
+		b.WriteString(strings.Join(left, "\n") + "\n")
+	}
+	b.WriteString("base: distroless\n")
+	return b.String(), nil
+}
+
+// moduleBinaries are the binaries of the main packages init found, named after their
+// directories (a module root after its module), each with its version variables as -X
+// ldflags; and the packages left out, as comment lines.
+func moduleBinaries(mains []mainPackage) (bins []initBinary, left []string) {
 	seen := map[string]bool{}
-	var left []string
 	for _, m := range mains {
 		if m.LeftOut != "" {
 			left = append(left, fmt.Sprintf("#   %s: %s", mainPath(m.Dir), m.LeftOut))
@@ -108,26 +158,35 @@ func initGoimagefile(dir string) (string, error) {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
 		seen[name] = true
-		fmt.Fprintf(&b, "  - name: %s\n    main: %s\n", name, mainPath(m.Dir))
-		if flags := ldflagsOf(m.Vars); len(flags) > 0 {
-			b.WriteString("    # Its version variables, which -X sets: --build-arg VERSION=1.2.3; the build gives\n" +
-				"    # GOIMAGE_REVISION (the git commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH).\n")
-			quoted := make([]string, len(flags))
-			for i, f := range flags {
-				quoted[i] = strconv.Quote(f)
-			}
-			fmt.Fprintf(&b, "    ldflags: [%s]\n", strings.Join(quoted, ", "))
+		bin := initBinary{Name: name, Main: mainPath(m.Dir), Ldflags: ldflagsOf(m.Vars)}
+		if len(bin.Ldflags) > 0 {
+			bin.Notes = []string{"Its version variables, which -X sets: --build-arg VERSION=1.2.3; the build gives",
+				"GOIMAGE_REVISION (the git commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH)."}
 		}
+		bins = append(bins, bin)
 	}
-	if len(seen) == 0 {
-		return "", fmt.Errorf("no main package in %s to build", dir)
+	return bins, left
+}
+
+// writeBinary writes one entry of binaries, its notes as comments.
+func writeBinary(b *strings.Builder, bin initBinary) {
+	fmt.Fprintf(b, "  - name: %s\n    main: %s\n", bin.Name, bin.Main)
+	for _, n := range bin.Notes {
+		fmt.Fprintf(b, "    # %s\n", n)
 	}
-	if len(left) > 0 {
-		b.WriteString("# Left out as not what the image ships; add any back under binaries:\n")
-		b.WriteString(strings.Join(left, "\n") + "\n")
+	for _, list := range []struct {
+		field  string
+		values []string
+	}{{"ldflags", bin.Ldflags}, {"tags", bin.Tags}, {"flags", bin.Flags}} {
+		if len(list.values) == 0 {
+			continue
+		}
+		quoted := make([]string, len(list.values))
+		for i, v := range list.values {
+			quoted[i] = strconv.Quote(v)
+		}
+		fmt.Fprintf(b, "    %s: [%s]\n", list.field, strings.Join(quoted, ", "))
 	}
-	b.WriteString("base: distroless\n")
-	return b.String(), nil
 }
 
 // mainPath is a main package's directory as the Goimagefile's main spells it.

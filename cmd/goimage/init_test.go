@@ -130,6 +130,67 @@ func TestInitGoimagefile(t *testing.T) {
 				"base: distroless\n",
 		},
 		{
+			desc: "a GoReleaser v2 configuration: its builds, ldflags templates as build args, what cannot map as notes",
+			repo: "shipit",
+			files: map[string]string{
+				"go.mod":               "module github.com/acme/shipit\n\ngo 1.26\n",
+				"cmd/shipit/main.go":   mainGo,
+				"cmd/shipitd/main.go":  mainGo,
+				"cmd/release/main.go":  mainGo,
+				"internal/dev/main.go": mainGo,
+				".goreleaser.yaml": `version: 2
+project_name: shipit
+builds:
+  - id: cli
+    main: ./cmd/shipit
+    binary: "{{ .ProjectName }}"
+    ldflags:
+      - -s -w
+      - -X github.com/acme/shipit/internal/version.Version={{.Version}}
+      - -X 'main.commit={{ .ShortCommit }}' -X main.date={{.CommitDate}}
+      - -X main.tree={{ .GitTreeState }}
+    tags: [netgo, osusergo]
+    flags: [-trimpath, -v]
+    goos: [linux, darwin]
+  - id: daemon
+    main: ./cmd/shipitd
+    binary: shipitd
+    env: [CGO_ENABLED=1]
+  - id: cli-windows
+    main: ./cmd/shipit
+    binary: shipit
+    goos: [windows]
+  - id: rusty
+    builder: rust
+    binary: rustthing
+`,
+			},
+			want: header + "go: \"1.26\"\n# .goreleaser.yaml builds with CGO_ENABLED=1.\ncgo: true\n# Binaries: .goreleaser.yaml, which releases them.\nbinaries:\n" +
+				"  - name: shipit\n    main: ./cmd/shipit\n    # from .goreleaser.yaml build cli\n" +
+				"    # ldflags \"-X main.tree={{ .GitTreeState }}\": a template init cannot map\n" +
+				"    # flag -trimpath: goimage sets it itself\n" +
+				"    ldflags: [\"-X github.com/acme/shipit/internal/version.Version=${VERSION}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.date=${GOIMAGE_DATE}\"]\n" +
+				"    tags: [\"netgo\", \"osusergo\"]\n    flags: [\"-v\"]\n" +
+				"  - name: shipitd\n    main: ./cmd/shipitd\n    # from .goreleaser.yaml build daemon\n    # GoReleaser's default ldflags\n" +
+				"    ldflags: [\"-X main.version=${VERSION}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.date=${GOIMAGE_DATE}\", \"-X main.builtBy=goreleaser\"]\n" +
+				"# Left out as not what the image ships; add any back under binaries:\n" +
+				"#   ./cmd/release: not built by .goreleaser.yaml\n#   ./internal/dev: not built by .goreleaser.yaml\n" +
+				"base: distroless\n",
+		},
+		{
+			desc: "a GoReleaser v1 configuration with no builds: GoReleaser's default build of the module root",
+			repo: "tiny",
+			files: map[string]string{
+				"go.mod":          "module github.com/acme/tiny\n\ngo 1.26\n",
+				"main.go":         mainGo,
+				".goreleaser.yml": "project_name: tiny\nrelease:\n  draft: true\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: .goreleaser.yml, which releases them.\nbinaries:\n" +
+				"  - name: tiny\n    main: .\n    # from .goreleaser.yml\n    # GoReleaser's default ldflags\n" +
+				"    ldflags: [\"-X main.version=${VERSION}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.date=${GOIMAGE_DATE}\", \"-X main.builtBy=goreleaser\"]\n" +
+				"base: distroless\n",
+		},
+		{
 			desc: "a go.work workspace: the product's modules in go.work's order, not the root module's demos",
 			repo: "proj",
 			files: map[string]string{
