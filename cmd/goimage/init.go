@@ -116,6 +116,14 @@ func initGoimagefile(dir string) (string, error) {
 	if len(bins) == 0 {
 		return "", fmt.Errorf("no main package in %s to build", dir)
 	}
+	names := make([]string, len(bins))
+	for i, bin := range bins {
+		names[i] = bin.Name
+	}
+	df, err := readDockerfile(dir, names)
+	if err != nil {
+		return "", err
+	}
 
 	var b strings.Builder
 	b.WriteString("# syntax=goimage/frontend:1\n# Written by goimage init; see the README for every field.\nversion: 1\n")
@@ -138,8 +146,56 @@ func initGoimagefile(dir string) (string, error) {
 		b.WriteString("# Left out as not what the image ships; add any back under binaries:\n")
 		b.WriteString(strings.Join(left, "\n") + "\n")
 	}
-	b.WriteString("base: distroless\n")
+	if df == nil {
+		b.WriteString("base: distroless\n")
+		return b.String(), nil
+	}
+	writeDockerfileImage(&b, df, "/"+names[0])
 	return b.String(), nil
+}
+
+// writeDockerfileImage writes the base and image configuration a Dockerfile's final stage
+// gives, with what init did not carry over as comments. entrypoint is goimage's default.
+func writeDockerfileImage(b *strings.Builder, df *dockerfileImage, entrypoint string) {
+	b.WriteString("# The base and the image configuration: the Dockerfile's final stage.\n")
+	for _, n := range df.Notes {
+		fmt.Fprintf(b, "# Left out: %s.\n", n)
+	}
+	fmt.Fprintf(b, "base: %s\n", df.Base)
+	if df.TZData {
+		b.WriteString("tzdata: true\n")
+	}
+	if df.CACerts {
+		b.WriteString("cacerts: true\n")
+	}
+	var fields []string
+	if len(df.Entrypoint) > 0 && !slices.Equal(df.Entrypoint, []string{entrypoint}) {
+		fields = append(fields, "  entrypoint: "+yamlList(df.Entrypoint))
+	}
+	if len(df.Cmd) > 0 {
+		fields = append(fields, "  cmd: "+yamlList(df.Cmd))
+	}
+	if df.User != "" {
+		fields = append(fields, "  user: "+strconv.Quote(df.User))
+	}
+	if len(df.Expose) > 0 {
+		fields = append(fields, "  expose: "+yamlList(df.Expose))
+	}
+	if len(df.Volumes) > 0 {
+		fields = append(fields, "  volumes: "+yamlList(df.Volumes))
+	}
+	if len(fields) > 0 {
+		b.WriteString("image:\n" + strings.Join(fields, "\n") + "\n")
+	}
+}
+
+// yamlList is a flow sequence of quoted strings (Go's quoting is YAML's for these).
+func yamlList(values []string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = strconv.Quote(v)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
 // moduleBinaries are the binaries of the main packages init found, named after their
@@ -181,11 +237,7 @@ func writeBinary(b *strings.Builder, bin initBinary) {
 		if len(list.values) == 0 {
 			continue
 		}
-		quoted := make([]string, len(list.values))
-		for i, v := range list.values {
-			quoted[i] = strconv.Quote(v)
-		}
-		fmt.Fprintf(b, "    %s: [%s]\n", list.field, strings.Join(quoted, ", "))
+		fmt.Fprintf(b, "    %s: %s\n", list.field, yamlList(list.values))
 	}
 }
 

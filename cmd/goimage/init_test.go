@@ -191,6 +191,52 @@ builds:
 				"base: distroless\n",
 		},
 		{
+			desc: "a distroless Dockerfile: its ports, volumes and command arguments",
+			repo: "server",
+			files: map[string]string{
+				"go.mod":  "module example.com/server\n\ngo 1.26\n",
+				"main.go": mainGo,
+				"Dockerfile": "FROM golang:1.26 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/server .\n\n" +
+					"FROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=build /out/server /usr/local/bin/server\n" +
+					"EXPOSE 8080 9090/udp\nVOLUME /data\nUSER 65532:65532\nENTRYPOINT [\"/usr/local/bin/server\"]\nCMD [\"serve\", \"--port=8080\"]\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module example.com/server.\n" + ranked + "binaries:\n" +
+				"  - name: server\n    main: .\n" +
+				"# The base and the image configuration: the Dockerfile's final stage.\nbase: distroless\n" +
+				"image:\n  cmd: [\"serve\", \"--port=8080\"]\n  expose: [\"8080\", \"9090/udp\"]\n  volumes: [\"/data\"]\n",
+		},
+		{
+			desc: "a scratch Dockerfile with CA certificates, time zones and a user of its own",
+			repo: "edge",
+			files: map[string]string{
+				"go.mod":  "module example.com/edge\n\ngo 1.26\n",
+				"main.go": mainGo,
+				"Dockerfile": "FROM golang:1.26 AS build\nRUN go build -o /edge .\nFROM scratch\n" +
+					"COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\nCOPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo\n" +
+					"COPY --from=build /edge /edge\nUSER 1000:1000\nCMD [\"/edge\", \"-v\"]\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module example.com/edge.\n" + ranked + "binaries:\n" +
+				"  - name: edge\n    main: .\n" +
+				"# The base and the image configuration: the Dockerfile's final stage.\nbase: scratch\ntzdata: true\ncacerts: true\n" +
+				"image:\n  cmd: [\"-v\"]\n  user: \"1000:1000\"\n",
+		},
+		{
+			desc: "an alpine Dockerfile running as root with a shell-form command: nonroot distroless, with notes",
+			repo: "legacy",
+			files: map[string]string{
+				"go.mod":     "module example.com/legacy\n\ngo 1.26\n",
+				"main.go":    mainGo,
+				"Dockerfile": "FROM alpine:3.20\nRUN apk add --no-cache tzdata\nCOPY legacy /bin/legacy\nUSER root\nEXPOSE 80\nCMD legacy --serve\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module example.com/legacy.\n" + ranked + "binaries:\n" +
+				"  - name: legacy\n    main: .\n" +
+				"# The base and the image configuration: the Dockerfile's final stage.\n" +
+				"# Left out: its base alpine:3.20: distroless instead (non-root, CA certificates, time zones, no shell).\n" +
+				"# Left out: its USER root: the image runs as nonroot (65532) instead.\n" +
+				"# Left out: its shell-form CMD legacy --serve: the image has no shell.\n" +
+				"base: distroless\nimage:\n  expose: [\"80\"]\n",
+		},
+		{
 			desc: "a go.work workspace: the product's modules in go.work's order, not the root module's demos",
 			repo: "proj",
 			files: map[string]string{
