@@ -160,8 +160,8 @@ func TestCallCheck(t *testing.T) {
 }
 
 // TestInit writes a Goimagefile with `goimage init` for projects that have none (a vendored
-// module, a go.work workspace, examples/deps with a version variable, which --build-arg
-// VERSION sets), builds each and runs the image.
+// module, a go.work workspace, a main package in C through cgo, examples/deps with a version
+// variable, which --build-arg VERSION sets), builds each and runs the image.
 func TestInit(t *testing.T) {
 	c := daemon(t)
 	for _, tc := range []struct {
@@ -170,6 +170,7 @@ func TestInit(t *testing.T) {
 	}{
 		{name: "vendored", want: "vendored: clear is better than clever"},
 		{name: "workspace", want: "workspace: lib from the workspace"},
+		{name: "cgo", want: "cgo: 2+3=5, strlen=7"},
 		{name: "deps", want: "deps 1.2.3: uuid", args: []string{"--opt", "build-arg:VERSION=1.2.3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -131,8 +131,23 @@ func initGoimagefile(dir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && !workspace {
 		b.WriteString("vendor: true\n")
 	}
-	if cgo {
+	cgoMods, err := cgoModules(dir, mods)
+	if err != nil {
+		return "", err
+	}
+	var cgoMains []string
+	for _, m := range mains {
+		if m.Cgo && slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) }) {
+			cgoMains = append(cgoMains, mainPath(m.Dir))
+		}
+	}
+	switch {
+	case cgo:
 		fmt.Fprintf(&b, "# %s builds with CGO_ENABLED=1.\ncgo: true\n", file)
+	case len(cgoMains) > 0:
+		fmt.Fprintf(&b, "# %s imports \"C\": distroless is then base-debian12 (glibc).\ncgo: true\n", strings.Join(cgoMains, ", "))
+	case len(cgoMods) > 0:
+		fmt.Fprintf(&b, "# %s works only with cgo: distroless is then base-debian12 (glibc).\ncgo: true\n", strings.Join(cgoMods, ", "))
 	}
 	fmt.Fprintf(&b, "# Binaries: %s.\n", from)
 	if release == nil {
@@ -239,6 +254,32 @@ func writeBinary(b *strings.Builder, bin initBinary) {
 		}
 		fmt.Fprintf(b, "    %s: %s\n", list.field, yamlList(list.values))
 	}
+}
+
+// cgoOnly are modules that work only with cgo: their pure-Go build fails or does nothing.
+var cgoOnly = []string{"github.com/mattn/go-sqlite3", "github.com/mattn/go-oci8",
+	"github.com/confluentinc/confluent-kafka-go", "github.com/confluentinc/confluent-kafka-go/v2",
+	"github.com/google/gopacket", "github.com/tecbot/gorocksdb", "github.com/linxGnu/grocksdb"}
+
+// cgoModules are the cgo-only modules the modules in dir require.
+func cgoModules(dir string, mods []string) ([]string, error) {
+	var found []string
+	for _, mod := range mods {
+		data, err := os.ReadFile(filepath.Join(dir, mod, "go.mod"))
+		if err != nil {
+			return nil, err
+		}
+		f, err := modfile.ParseLax("go.mod", data, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path.Join(mod, "go.mod"), err)
+		}
+		for _, r := range f.Require {
+			if slices.Contains(cgoOnly, r.Mod.Path) && !slices.Contains(found, r.Mod.Path) {
+				found = append(found, r.Mod.Path)
+			}
+		}
+	}
+	return found, nil
 }
 
 // mainPath is a main package's directory as the Goimagefile's main spells it.

@@ -237,6 +237,28 @@ builds:
 				"base: distroless\nimage:\n  expose: [\"80\"]\n",
 		},
 		{
+			desc: "a main package that imports \"C\": cgo on",
+			repo: "cgo",
+			files: map[string]string{
+				"go.mod":  "module example.com/cgo\n\ngo 1.26\n",
+				"main.go": "package main\n\n// int add(int a, int b) { return a + b; }\nimport \"C\"\n\nfunc main() { _ = C.add(2, 3) }\n",
+			},
+			want: header + "go: \"1.26\"\n# . imports \"C\": distroless is then base-debian12 (glibc).\ncgo: true\n" +
+				"# Binaries: the main packages of the module example.com/cgo.\n" + ranked + "binaries:\n" +
+				"  - name: cgo\n    main: .\nbase: distroless\n",
+		},
+		{
+			desc: "a module requiring a cgo-only driver: cgo on, so distroless is the glibc one",
+			repo: "notes",
+			files: map[string]string{
+				"go.mod":  "module example.com/notes\n\ngo 1.26\n\nrequire (\n\tgithub.com/google/uuid v1.6.0\n\tgithub.com/mattn/go-sqlite3 v1.14.22\n)\n",
+				"main.go": mainGo,
+			},
+			want: header + "go: \"1.26\"\n# github.com/mattn/go-sqlite3 works only with cgo: distroless is then base-debian12 (glibc).\ncgo: true\n" +
+				"# Binaries: the main packages of the module example.com/notes.\n" + ranked + "binaries:\n" +
+				"  - name: notes\n    main: .\nbase: distroless\n",
+		},
+		{
 			desc: "a go.work workspace: the product's modules in go.work's order, not the root module's demos",
 			repo: "proj",
 			files: map[string]string{

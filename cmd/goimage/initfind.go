@@ -26,6 +26,8 @@ type mainPackage struct {
 	LeftOut string
 	// Vars are the version variables -X can set in it and in its module's version packages.
 	Vars []versionVar
+	// Cgo says it has files that import "C".
+	Cgo bool
 	// rank orders the binaries: the one named after its module or repository first, then
 	// other commands under cmd/, then the rest; within a rank, by module in go.work's order.
 	rank, module int
@@ -59,8 +61,12 @@ type listedPackage struct {
 	ImportPath string
 	Dir        string
 	GoFiles    []string
+	CgoFiles   []string
 	Error      *struct{ Err string }
 }
+
+// files are a package's non-test files for the build: pure Go and cgo.
+func (p listedPackage) files() []string { return append(slices.Clone(p.GoFiles), p.CgoFiles...) }
 
 // findMains lists the main packages of the modules in dir (a go.work's, else dir's own) as
 // goimage builds them: for linux, without cgo, with `go list -find` (no downloads). repo is
@@ -111,7 +117,7 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 			within = filepath.ToSlash(within)
 			rank := rankOf(within, modPath, repo)
 			out = append(out, mainPackage{Dir: path.Join(mod, within), Module: modPath, LeftOut: leftOut(within, rank, p),
-				Vars: vars, rank: rank, module: i})
+				Vars: vars, Cgo: len(p.CgoFiles) > 0, rank: rank, module: i})
 		}
 		for j := first; j < len(out); j++ {
 			out[j].Vars = append(out[j].Vars, shared...)
@@ -129,13 +135,14 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 	return out, nil
 }
 
-// goList runs `go list -e -find` on the module in dir, for the platform and settings goimage
-// builds with, and returns the packages it lists without an error.
+// goList runs `go list -e -find` on the module in dir, for linux as goimage builds it, and
+// returns the packages it lists without an error. cgo is on, so that a main package of cgo
+// files is found, and says it needs cgo.
 func goList(dir string) ([]listedPackage, error) {
-	cmd := exec.Command("go", "list", "-e", "-find", "-json=Name,ImportPath,Dir,GoFiles,Error", "./...")
+	cmd := exec.Command("go", "list", "-e", "-find", "-json=Name,ImportPath,Dir,GoFiles,CgoFiles,Error", "./...")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local",
-		"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0")
+		"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -168,7 +175,7 @@ var toolingWords = []string{"release", "releaser", "goreleaser", "gen", "generat
 // directory holding only _test.go files, or tooling by its place or, unless it is named
 // after the product (rank 0), by its name.
 func leftOut(within string, rank int, p listedPackage) string {
-	if len(p.GoFiles) == 0 {
+	if len(p.files()) == 0 {
 		return "only _test.go files"
 	}
 	els := strings.Split(within, "/")

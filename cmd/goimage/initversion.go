@@ -48,7 +48,7 @@ func versionVars(p listedPackage) ([]versionVar, error) {
 	}
 	var vars []versionVar
 	fset := token.NewFileSet()
-	for _, name := range p.GoFiles {
+	for _, name := range p.files() {
 		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
 		if err != nil {
 			return nil, fmt.Errorf("read version variables: %w", err)
