@@ -93,7 +93,7 @@ func initGoimagefile(dir string) (string, error) {
 	}
 	from := "the main packages of the module " + modfile.ModulePath(gomod)
 	if workspace {
-		from = "the main packages of the go.work modules " + strings.Join(mods, ", ")
+		from = "the main packages of the go.work modules (" + strings.Join(mods, ", ") + ")"
 	}
 	var bins []initBinary
 	var left []string
@@ -104,7 +104,12 @@ func initGoimagefile(dir string) (string, error) {
 	}
 	if release != nil {
 		from = file + ", which releases them"
-		bins, cgo = goreleaserBinaries(release, file, filepath.Base(root))
+		bins, cgo = goreleaserBinaries(release, file, filepath.Base(root), func(main string) []versionVar {
+			if i := slices.IndexFunc(mains, func(m mainPackage) bool { return mainPath(m.Dir) == main }); i >= 0 {
+				return mains[i].Vars
+			}
+			return nil
+		})
 		for _, m := range mains {
 			if !slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) }) {
 				left = append(left, fmt.Sprintf("#   %s: not built by %s", mainPath(m.Dir), file))
@@ -131,23 +136,24 @@ func initGoimagefile(dir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "vendor", "modules.txt")); err == nil && !workspace {
 		b.WriteString("vendor: true\n")
 	}
-	cgoMods, err := cgoModules(dir, mods)
-	if err != nil {
-		return "", err
-	}
-	var cgoMains []string
+	// cgo: as a GoReleaser configuration says, else on for a binary that has C files or
+	// imports a module that works only with cgo.
+	var cgoWhy []string
 	for _, m := range mains {
-		if m.Cgo && slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) }) {
-			cgoMains = append(cgoMains, mainPath(m.Dir))
+		shipped := slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) })
+		switch {
+		case release != nil || !shipped:
+		case m.Cgo:
+			cgoWhy = append(cgoWhy, mainPath(m.Dir)+" imports \"C\"")
+		case m.CgoVia != "":
+			cgoWhy = append(cgoWhy, fmt.Sprintf("%s imports %s, which works only with cgo", mainPath(m.Dir), m.CgoVia))
 		}
 	}
 	switch {
 	case cgo:
 		fmt.Fprintf(&b, "# %s builds with CGO_ENABLED=1.\ncgo: true\n", file)
-	case len(cgoMains) > 0:
-		fmt.Fprintf(&b, "# %s imports \"C\": distroless is then base-debian12 (glibc).\ncgo: true\n", strings.Join(cgoMains, ", "))
-	case len(cgoMods) > 0:
-		fmt.Fprintf(&b, "# %s works only with cgo: distroless is then base-debian12 (glibc).\ncgo: true\n", strings.Join(cgoMods, ", "))
+	case len(cgoWhy) > 0:
+		fmt.Fprintf(&b, "# cgo, so distroless is base-debian12 (glibc): %s.\ncgo: true\n", strings.Join(cgoWhy, "; "))
 	}
 	fmt.Fprintf(&b, "# Binaries: %s.\n", from)
 	if release == nil {
@@ -198,6 +204,9 @@ func writeDockerfileImage(b *strings.Builder, df *dockerfileImage, entrypoint st
 	}
 	if len(df.Volumes) > 0 {
 		fields = append(fields, "  volumes: "+yamlList(df.Volumes))
+	}
+	if df.Workdir != "" {
+		fields = append(fields, "  workdir: "+strconv.Quote(df.Workdir))
 	}
 	if len(fields) > 0 {
 		b.WriteString("image:\n" + strings.Join(fields, "\n") + "\n")
@@ -254,32 +263,6 @@ func writeBinary(b *strings.Builder, bin initBinary) {
 		}
 		fmt.Fprintf(b, "    %s: %s\n", list.field, yamlList(list.values))
 	}
-}
-
-// cgoOnly are modules that work only with cgo: their pure-Go build fails or does nothing.
-var cgoOnly = []string{"github.com/mattn/go-sqlite3", "github.com/mattn/go-oci8",
-	"github.com/confluentinc/confluent-kafka-go", "github.com/confluentinc/confluent-kafka-go/v2",
-	"github.com/google/gopacket", "github.com/tecbot/gorocksdb", "github.com/linxGnu/grocksdb"}
-
-// cgoModules are the cgo-only modules the modules in dir require.
-func cgoModules(dir string, mods []string) ([]string, error) {
-	var found []string
-	for _, mod := range mods {
-		data, err := os.ReadFile(filepath.Join(dir, mod, "go.mod"))
-		if err != nil {
-			return nil, err
-		}
-		f, err := modfile.ParseLax("go.mod", data, nil)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path.Join(mod, "go.mod"), err)
-		}
-		for _, r := range f.Require {
-			if slices.Contains(cgoOnly, r.Mod.Path) && !slices.Contains(found, r.Mod.Path) {
-				found = append(found, r.Mod.Path)
-			}
-		}
-	}
-	return found, nil
 }
 
 // mainPath is a main package's directory as the Goimagefile's main spells it.

@@ -171,39 +171,39 @@ builds:
 				"    # flag -trimpath: goimage sets it itself\n" +
 				"    ldflags: [\"-X github.com/acme/shipit/internal/version.Version=${VERSION}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.date=${GOIMAGE_DATE}\"]\n" +
 				"    tags: [\"netgo\", \"osusergo\"]\n    flags: [\"-v\"]\n" +
-				"  - name: shipitd\n    main: ./cmd/shipitd\n    # from .goreleaser.yaml build daemon\n    # GoReleaser's default ldflags\n" +
-				"    ldflags: [\"-X main.version=${VERSION}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.date=${GOIMAGE_DATE}\", \"-X main.builtBy=goreleaser\"]\n" +
+				// GoReleaser's default ldflags set variables shipitd does not declare: none.
+				"  - name: shipitd\n    main: ./cmd/shipitd\n    # from .goreleaser.yaml build daemon\n" +
 				"# Left out as not what the image ships; add any back under binaries:\n" +
 				"#   ./cmd/release: not built by .goreleaser.yaml\n#   ./internal/dev: not built by .goreleaser.yaml\n" +
 				"base: distroless\n",
 		},
 		{
-			desc: "a GoReleaser v1 configuration with no builds: GoReleaser's default build of the module root",
+			desc: "a GoReleaser v1 configuration with no builds: GoReleaser's default build, its -X for the variables declared",
 			repo: "tiny",
 			files: map[string]string{
 				"go.mod":          "module github.com/acme/tiny\n\ngo 1.26\n",
-				"main.go":         mainGo,
+				"main.go":         "package main\n\nvar version, commit, date = \"dev\", \"none\", \"unknown\"\n\nfunc main() {}\n",
 				".goreleaser.yml": "project_name: tiny\nrelease:\n  draft: true\n",
 			},
 			want: header + "go: \"1.26\"\n# Binaries: .goreleaser.yml, which releases them.\nbinaries:\n" +
-				"  - name: tiny\n    main: .\n    # from .goreleaser.yml\n    # GoReleaser's default ldflags\n" +
-				"    ldflags: [\"-X main.version=${VERSION}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.date=${GOIMAGE_DATE}\", \"-X main.builtBy=goreleaser\"]\n" +
+				"  - name: tiny\n    main: .\n    # from .goreleaser.yml\n    # GoReleaser's default ldflags, for the variables the binary declares\n" +
+				"    ldflags: [\"-X main.version=${VERSION}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.date=${GOIMAGE_DATE}\"]\n" +
 				"base: distroless\n",
 		},
 		{
-			desc: "a distroless Dockerfile: its ports, volumes and command arguments",
+			desc: "a distroless Dockerfile: its ports, volumes, working directory and command arguments",
 			repo: "server",
 			files: map[string]string{
 				"go.mod":  "module example.com/server\n\ngo 1.26\n",
 				"main.go": mainGo,
 				"Dockerfile": "FROM golang:1.26 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/server .\n\n" +
 					"FROM gcr.io/distroless/static-debian12:nonroot\nCOPY --from=build /out/server /usr/local/bin/server\n" +
-					"EXPOSE 8080 9090/udp\nVOLUME /data\nUSER 65532:65532\nENTRYPOINT [\"/usr/local/bin/server\"]\nCMD [\"serve\", \"--port=8080\"]\n",
+					"EXPOSE 8080 9090/udp\nVOLUME /data\nWORKDIR /srv\nUSER 65532:65532\nENTRYPOINT [\"/usr/local/bin/server\"]\nCMD [\"serve\", \"--port=8080\"]\n",
 			},
 			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module example.com/server.\n" + ranked + "binaries:\n" +
 				"  - name: server\n    main: .\n" +
 				"# The base and the image configuration: the Dockerfile's final stage.\nbase: distroless\n" +
-				"image:\n  cmd: [\"serve\", \"--port=8080\"]\n  expose: [\"8080\", \"9090/udp\"]\n  volumes: [\"/data\"]\n",
+				"image:\n  cmd: [\"serve\", \"--port=8080\"]\n  expose: [\"8080\", \"9090/udp\"]\n  volumes: [\"/data\"]\n  workdir: \"/srv\"\n",
 		},
 		{
 			desc: "a scratch Dockerfile with CA certificates, time zones and a user of its own",
@@ -243,20 +243,34 @@ builds:
 				"go.mod":  "module example.com/cgo\n\ngo 1.26\n",
 				"main.go": "package main\n\n// int add(int a, int b) { return a + b; }\nimport \"C\"\n\nfunc main() { _ = C.add(2, 3) }\n",
 			},
-			want: header + "go: \"1.26\"\n# . imports \"C\": distroless is then base-debian12 (glibc).\ncgo: true\n" +
+			want: header + "go: \"1.26\"\n# cgo, so distroless is base-debian12 (glibc): . imports \"C\".\ncgo: true\n" +
 				"# Binaries: the main packages of the module example.com/cgo.\n" + ranked + "binaries:\n" +
 				"  - name: cgo\n    main: .\nbase: distroless\n",
 		},
 		{
-			desc: "a module requiring a cgo-only driver: cgo on, so distroless is the glibc one",
+			desc: "a binary importing a cgo-only driver through a package of its own: cgo on",
 			repo: "notes",
 			files: map[string]string{
-				"go.mod":  "module example.com/notes\n\ngo 1.26\n\nrequire (\n\tgithub.com/google/uuid v1.6.0\n\tgithub.com/mattn/go-sqlite3 v1.14.22\n)\n",
-				"main.go": mainGo,
+				"go.mod":         "module example.com/notes\n\ngo 1.26\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n",
+				"main.go":        "package main\n\nimport _ \"example.com/notes/store\"\n\nfunc main() {}\n",
+				"store/store.go": "package store\n\nimport _ \"github.com/mattn/go-sqlite3\"\n",
 			},
-			want: header + "go: \"1.26\"\n# github.com/mattn/go-sqlite3 works only with cgo: distroless is then base-debian12 (glibc).\ncgo: true\n" +
+			want: header + "go: \"1.26\"\n# cgo, so distroless is base-debian12 (glibc): . imports github.com/mattn/go-sqlite3, which works only with cgo.\ncgo: true\n" +
 				"# Binaries: the main packages of the module example.com/notes.\n" + ranked + "binaries:\n" +
 				"  - name: notes\n    main: .\nbase: distroless\n",
+		},
+		{
+			desc: "a cgo-only driver required by a test command only: cgo stays off, go.mod untouched",
+			repo: "replica",
+			files: map[string]string{
+				"go.mod":                   "module example.com/replica\n\ngo 1.26\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n",
+				"cmd/replica/main.go":      "package main\n\nimport _ \"modernc.org/sqlite\"\n\nfunc main() {}\n",
+				"cmd/replica-test/main.go": "package main\n\nimport _ \"github.com/mattn/go-sqlite3\"\n\nfunc main() {}\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module example.com/replica.\n" + ranked + "binaries:\n" +
+				"  - name: replica\n    main: ./cmd/replica\n" +
+				"# Left out as not what the image ships; add any back under binaries:\n#   ./cmd/replica-test: a test helper\n" +
+				"base: distroless\n",
 		},
 		{
 			desc: "a go.work workspace: the product's modules in go.work's order, not the root module's demos",
@@ -275,7 +289,7 @@ builds:
 				"utl/internal/x/x.go":  "package x\n",
 				"server/cmd/migrate/m": "",
 			},
-			want: header + "go: \"1.26\"\n# Binaries: the main packages of the go.work modules ., server, ctl, utl.\n" + ranked + "binaries:\n" +
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the go.work modules (., server, ctl, utl).\n" + ranked + "binaries:\n" +
 				"  - name: server\n    main: ./server\n  - name: ctl\n    main: ./ctl\n  - name: utl\n    main: ./utl\n" +
 				"# Left out as not what the image ships; add any back under binaries:\n" +
 				"#   ./demo/bye: under demo/\n#   ./demo/hello: under demo/\n" +
@@ -295,6 +309,9 @@ builds:
 			}
 			if _, err := spec.Parse([]byte(got)); err != nil {
 				t.Errorf("spec.Parse: %v", err)
+			}
+			if gomod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err != nil || string(gomod) != tt.files["go.mod"] {
+				t.Errorf("init changed go.mod to %q (%v)", gomod, err)
 			}
 		})
 	}

@@ -25,6 +25,7 @@ type dockerfileImage struct {
 	User            string // numeric, not root; "" keeps goimage's nonroot
 	Entrypoint, Cmd []string
 	Volumes         []string
+	Workdir         string   // the last absolute WORKDIR but /
 	Notes           []string // what init did not carry over, and why
 }
 
@@ -65,6 +66,11 @@ func readDockerfile(dir string, binaries []string) (*dockerfileImage, error) {
 			img.Expose = append(img.Expose, c.Ports...)
 		case *instructions.VolumeCommand:
 			img.Volumes = append(img.Volumes, c.Volumes...)
+		case *instructions.WorkdirCommand:
+			// A relative WORKDIR adds to the base's, which init does not know.
+			if path.IsAbs(c.Path) && path.Clean(c.Path) != "/" {
+				img.Workdir = path.Clean(c.Path)
+			}
 		case *instructions.UserCommand:
 			img.user(c.User)
 		case *instructions.EntrypointCommand:

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -26,8 +29,10 @@ type mainPackage struct {
 	LeftOut string
 	// Vars are the version variables -X can set in it and in its module's version packages.
 	Vars []versionVar
-	// Cgo says it has files that import "C".
-	Cgo bool
+	// Cgo says it has files that import "C"; CgoVia is a module known to work only with cgo
+	// that it imports, itself or through packages of the modules init reads.
+	Cgo    bool
+	CgoVia string
 	// rank orders the binaries: the one named after its module or repository first, then
 	// other commands under cmd/, then the rest; within a rank, by module in go.work's order.
 	rank, module int
@@ -80,33 +85,49 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []mainPackage
+	type modPackage struct {
+		listedPackage
+		mod     string // its module's directory, relative to dir
+		modPath string
+		index   int
+	}
+	var all []modPackage
 	for i, mod := range mods {
 		gomod, err := os.ReadFile(filepath.Join(dir, mod, "go.mod"))
 		if err != nil {
 			return nil, fmt.Errorf("no module in %s: %w", path.Join(dir, mod), err)
 		}
-		modPath := modfile.ModulePath(gomod)
 		pkgs, err := goList(filepath.Join(dir, mod))
 		if err != nil {
 			return nil, err
 		}
-		var shared []versionVar // the module's version packages'
 		for _, p := range pkgs {
-			if p.Name != "main" {
-				vars, err := versionVars(p)
+			all = append(all, modPackage{p, mod, modfile.ModulePath(gomod), i})
+		}
+	}
+	imports := map[string][]string{} // import path -> the paths its files import
+	for _, p := range all {
+		if imports[p.ImportPath], err = importsOf(p.listedPackage); err != nil {
+			return nil, err
+		}
+	}
+	var out []mainPackage
+	for i, mod := range mods {
+		var shared []versionVar // the module's version packages'
+		for _, p := range all {
+			if p.index == i && p.Name != "main" {
+				vars, err := versionVars(p.listedPackage)
 				if err != nil {
 					return nil, err
 				}
 				shared = append(shared, vars...)
 			}
 		}
-		first := len(out)
-		for _, p := range pkgs {
-			if p.Name != "main" {
+		for _, p := range all {
+			if p.index != i || p.Name != "main" {
 				continue
 			}
-			vars, err := versionVars(p)
+			vars, err := versionVars(p.listedPackage)
 			if err != nil {
 				return nil, err
 			}
@@ -115,12 +136,9 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 				return nil, err
 			}
 			within = filepath.ToSlash(within)
-			rank := rankOf(within, modPath, repo)
-			out = append(out, mainPackage{Dir: path.Join(mod, within), Module: modPath, LeftOut: leftOut(within, rank, p),
-				Vars: vars, Cgo: len(p.CgoFiles) > 0, rank: rank, module: i})
-		}
-		for j := first; j < len(out); j++ {
-			out[j].Vars = append(out[j].Vars, shared...)
+			rank := rankOf(within, p.modPath, repo)
+			out = append(out, mainPackage{Dir: path.Join(mod, within), Module: p.modPath, LeftOut: leftOut(within, rank, p.listedPackage),
+				Vars: append(vars, shared...), Cgo: len(p.CgoFiles) > 0, CgoVia: cgoVia(p.ImportPath, imports), rank: rank, module: i})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b mainPackage) int {
@@ -141,7 +159,9 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 func goList(dir string) ([]listedPackage, error) {
 	cmd := exec.Command("go", "list", "-e", "-find", "-json=Name,ImportPath,Dir,GoFiles,CgoFiles,Error", "./...")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local",
+	// -mod=readonly: init never downloads a module or edits go.mod, whatever the module
+	// lacks.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off", "GOTOOLCHAIN=local",
 		"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -169,7 +189,7 @@ var toolingDirs = []string{"internal", "hack", "tools", "tool", "scripts", "scri
 
 // toolingWords are words of command names that release, generate or document the product.
 var toolingWords = []string{"release", "releaser", "goreleaser", "gen", "generate", "generator", "codegen",
-	"docgen", "gendocs", "mkdocs", "changelog"}
+	"docgen", "gendocs", "mkdocs", "changelog", "sample", "samples"}
 
 // leftOut says why a main package is not a binary of the image, "" when it is one: a
 // directory holding only _test.go files, or tooling by its place or, unless it is named
@@ -221,4 +241,50 @@ func rankOf(within, modPath, repo string) int {
 // moduleName is a module path's last element, without a major version suffix.
 func moduleName(modPath string) string {
 	return path.Base(majorSuffix.ReplaceAllString(modPath, ""))
+}
+
+// importsOf are the import paths of a package's files, read from their import clauses.
+func importsOf(p listedPackage) ([]string, error) {
+	var paths []string
+	fset := token.NewFileSet()
+	for _, name := range p.files() {
+		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
+		if err != nil {
+			return nil, fmt.Errorf("read imports: %w", err)
+		}
+		for _, imp := range f.Imports {
+			if ip, err := strconv.Unquote(imp.Path.Value); err == nil && !slices.Contains(paths, ip) {
+				paths = append(paths, ip)
+			}
+		}
+	}
+	return paths, nil
+}
+
+// cgoOnly are modules that work only with cgo: their pure-Go build fails or does nothing.
+var cgoOnly = []string{"github.com/mattn/go-sqlite3", "github.com/mattn/go-oci8",
+	"github.com/confluentinc/confluent-kafka-go", "github.com/google/gopacket/pcap",
+	"github.com/tecbot/gorocksdb", "github.com/linxGnu/grocksdb"}
+
+// cgoVia is a cgo-only module a package imports, itself or through the packages of the
+// modules init reads (imports holds theirs); "" for none.
+func cgoVia(pkg string, imports map[string][]string) string {
+	seen := map[string]bool{pkg: true}
+	queue := []string{pkg}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, ip := range imports[p] {
+			for _, m := range cgoOnly {
+				if ip == m || strings.HasPrefix(ip, m+"/") {
+					return m
+				}
+			}
+			if _, ours := imports[ip]; ours && !seen[ip] {
+				seen[ip] = true
+				queue = append(queue, ip)
+			}
+		}
+	}
+	return ""
 }

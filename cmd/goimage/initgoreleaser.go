@@ -87,8 +87,9 @@ func readGoreleaser(dir string) (*goreleaserConfig, string, error) {
 
 // goreleaserBinaries are the binaries a GoReleaser configuration builds, one per binary
 // name (builds for other platforms of the same binary are one), with the notes of what init
-// could not carry over; cgo says a build turns CGO_ENABLED on.
-func goreleaserBinaries(c *goreleaserConfig, file, project string) (bins []initBinary, cgo bool) {
+// could not carry over; cgo says a build turns CGO_ENABLED on. declared are the version
+// variables a main package declares: GoReleaser's default ldflags set only those.
+func goreleaserBinaries(c *goreleaserConfig, file, project string, declared func(main string) []versionVar) (bins []initBinary, cgo bool) {
 	if c.ProjectName != "" {
 		project = c.ProjectName
 	}
@@ -113,13 +114,23 @@ func goreleaserBinaries(c *goreleaserConfig, file, project string) (bins []initB
 		if slices.ContainsFunc(bins, func(o initBinary) bool { return o.Name == bin.Name }) {
 			continue
 		}
-		ldflags := []string(b.Ldflags)
-		if len(ldflags) == 0 {
-			ldflags = []string{goreleaserDefaultLdflags}
-			bin.Notes = append(bin.Notes, "GoReleaser's default ldflags")
-		}
 		var notes []string
-		bin.Ldflags, notes = goreleaserLdflags(ldflags, project)
+		if len(b.Ldflags) > 0 {
+			bin.Ldflags, notes = goreleaserLdflags(b.Ldflags, project)
+		} else {
+			// GoReleaser's default -X of a variable the binary does not declare does nothing.
+			defaults, _ := goreleaserLdflags([]string{goreleaserDefaultLdflags}, project) // maps every field
+			vars := declared(bin.Main)
+			for _, f := range defaults {
+				sym, _, _ := strings.Cut(strings.TrimPrefix(f, "-X "), "=")
+				if slices.ContainsFunc(vars, func(v versionVar) bool { return v.Symbol == sym }) {
+					bin.Ldflags = append(bin.Ldflags, f)
+				}
+			}
+			if len(bin.Ldflags) > 0 {
+				notes = append(notes, "GoReleaser's default ldflags, for the variables the binary declares")
+			}
+		}
 		bin.Notes = append(bin.Notes, notes...)
 		bin.Tags = b.Tags
 		for _, f := range b.Flags {
