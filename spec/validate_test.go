@@ -97,3 +97,28 @@ func TestTestPackagesStayInModule(t *testing.T) {
 		})
 	}
 }
+
+// TestSpecRefusesInjection documents the spec's side of the boundary: values that would
+// reach argv as a flag or carry a newline never get to the converter.
+func TestSpecRefusesInjection(t *testing.T) {
+	tests := []struct {
+		desc        string
+		goimagefile string
+	}{
+		{desc: "tag with a semicolon", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"a;b\"]\n"},
+		{desc: "tag with a newline", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"a\\nb\"]\n"},
+		{desc: "tag with a command substitution", goimagefile: "version: 1\nbinaries:\n  - main: ./cmd/app\n    tags: [\"$(id)\"]\n"},
+		{desc: "main that is a flag", goimagefile: "version: 1\nmain: -toolexec=/bin/sh\n"},
+		{desc: "main with a newline", goimagefile: "version: 1\nmain: \"./cmd\\n-x\"\n"},
+		{desc: "name with a slash", goimagefile: "version: 1\nbinaries:\n  - name: ../etc/x\n    main: ./cmd/app\n"},
+		{desc: "goproxy with white space", goimagefile: "version: 1\nmain: ./cmd/app\ngoproxy: \"a b\"\n"},
+		{desc: "reserved build env", goimagefile: "version: 1\nmain: ./cmd/app\nenv: {GOPROXY: direct}\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			if s, err := Parse([]byte(tc.goimagefile)); err == nil {
+				t.Errorf("spec.Parse accepted it: %+v", s.Binaries)
+			}
+		})
+	}
+}
