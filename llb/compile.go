@@ -16,7 +16,7 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 	b := c.plan.Binaries[i]
 	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir, "-ro", stdCacheDir))
 	run := c.offlineGoRun(c.goRunRoot(), env, b.BuildArgs(outDir), c.moduleDir(), modCache,
-		llb.WithCustomNamef("go build %s %s", c.spec.Binaries[i].Main, platforms.Format(c.target)), c.at(b.MainAt))
+		llb.WithCustomNamef("go build %s %s", c.plan.Spec.Binaries[i].Main, platforms.Format(c.target)), c.at(b.MainAt))
 	run.AddMount(srcDir, src, llb.Readonly)
 	run.AddMount(depCacheDir, deps.modules, llb.Readonly)
 	run.AddMount(stdCacheDir, deps.std, llb.Readonly)

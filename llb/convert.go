@@ -41,7 +41,6 @@ type Result struct {
 // converter carries what every step of one conversion shares.
 type converter struct {
 	plan    *plan.Plan
-	spec    *spec.Spec // plan.Spec
 	opt     Options
 	build   ocispecs.Platform
 	target  ocispecs.Platform
@@ -65,14 +64,13 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := p.Spec
 	groups, groupOf := c.depGroups()
 	depCaches := make([]depLayers, len(groups))
 	for i, g := range groups {
 		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored)
 	}
-	outs := make([]llb.State, len(s.Binaries))
-	for i := range s.Binaries {
+	outs := make([]llb.State, len(p.Binaries))
+	for i := range p.Binaries {
 		outs[i] = c.compile(i, in.src, in.modCache, depCaches[groupOf[i]])
 	}
 	res, err := c.final(ctx, in.src, outs)
@@ -94,7 +92,7 @@ type inputs struct {
 // newConverter resolves the target platform and the builder, and loads the inputs.
 func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *inputs, error) {
 	s := p.Spec
-	c := &converter{plan: p, spec: s, opt: opt, build: opt.buildPlatform()}
+	c := &converter{plan: p, opt: opt, build: opt.buildPlatform()}
 	switch {
 	case opt.TargetPlatform != nil:
 		c.target = platforms.Normalize(*opt.TargetPlatform)
@@ -139,7 +137,7 @@ func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *
 }
 
 // moduleDir is the module root inside the builder.
-func (c *converter) moduleDir() string { return path.Join(srcDir, c.spec.Dir) }
+func (c *converter) moduleDir() string { return path.Join(srcDir, c.plan.Spec.Dir) }
 
 // location ties an op to the Goimagefile range of a field path (plan.At).
 func (c *converter) location(field string) llb.ConstraintsOpt {

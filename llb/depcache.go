@@ -72,7 +72,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	target := platforms.Format(c.target)
 
 	listArgs := []string{helperBin, "deps", "-o", depsDir, "-std", stdDir, "-tags", g.tags}
-	if c.spec.Vendor {
+	if c.plan.Spec.Vendor {
 		listArgs = append(listArgs, "-vendor")
 	}
 	list := c.offlineGoRun(c.goRunRoot(), env, append(listArgs, g.mains...),
@@ -87,11 +87,11 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	// download step verified. A vendored module: the package compiles inside a copy of the
 	// main module's go.mod and vendor directory, as -mod=vendor needs.
 	args := []string{helperBin, "warm"}
-	if c.spec.Vendor {
+	if c.plan.Spec.Vendor {
 		args = append(args, "-copy", vendorDir)
 	}
 	args = append(args, "-copy", depsDir, "--", "go", "build")
-	if !c.spec.Vendor {
+	if !c.plan.Spec.Vendor {
 		args = append(args, "-mod=mod")
 	}
 	args = append(args, "-trimpath")
@@ -102,8 +102,8 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 		llb.WithCustomNamef("compile the dependencies of %s %s", what, target), c.location(field))
 	compile.AddMount(depsDir, imports, llb.Readonly)
 	compile.AddMount(stdCacheDir, std, llb.Readonly)
-	if c.spec.Vendor {
-		compile.AddMount(vendorDir, vendored, llb.Readonly, llb.SourcePath(path.Join("/", c.spec.Dir)))
+	if c.plan.Spec.Vendor {
+		compile.AddMount(vendorDir, vendored, llb.Readonly, llb.SourcePath(path.Join("/", c.plan.Spec.Dir)))
 	}
 	return depLayers{std: std, modules: compile.AddMount(depCacheDir, llb.Scratch())}
 }

@@ -17,13 +17,13 @@ var rootModuleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum"}
 // modules returns where the build's modules come from: the download step's module cache, or
 // for a vendored module an empty module cache and the module's go.mod and vendor directory.
 func (c *converter) modules() (modCache, vendored llb.State, err error) {
-	if !c.spec.Vendor {
+	if !c.plan.Spec.Vendor {
 		modCache, err = c.download()
 		return modCache, llb.Scratch(), err
 	}
 	var include []string
 	for _, f := range []string{"go.mod", "go.sum", "vendor"} {
-		include = append(include, path.Join(c.spec.Dir, f))
+		include = append(include, path.Join(c.plan.Spec.Dir, f))
 	}
 	vendored, err = c.opt.context(
 		llb.IncludePatterns(include),
@@ -41,7 +41,7 @@ func (c *converter) modules() (modCache, vendored llb.State, err error) {
 func (c *converter) download() (llb.State, error) {
 	include := make([]string, len(moduleFiles))
 	for i, f := range moduleFiles {
-		include[i] = path.Join(c.spec.Dir, f)
+		include[i] = path.Join(c.plan.Spec.Dir, f)
 	}
 	mods, err := c.opt.context(
 		llb.IncludePatterns(include),
@@ -55,7 +55,7 @@ func (c *converter) download() (llb.State, error) {
 	}
 	env := c.downloadEnv()
 	opts := c.privateOpts()
-	if c.spec.Private.Netrc != "" {
+	if c.plan.Spec.Private.Netrc != "" {
 		env = setEnv(env, "NETRC", netrcPath)
 	}
 	env = setEnv(env, "GOCACHEPROG", cacheProg())
@@ -65,7 +65,7 @@ func (c *converter) download() (llb.State, error) {
 		llb.Args(args),
 		llb.Dir(c.moduleDir()),
 		llb.WithCustomName("go mod download"),
-		c.location(modField(c.spec.Dir)),
+		c.location(modField(c.plan.Spec.Dir)),
 	)...)
 	run.AddMount(srcDir, mods, llb.Readonly)
 	c.mountBuildCache(run)
@@ -87,12 +87,12 @@ const (
 // an SSH socket is never part of a layer or of the step's cache key.
 func (c *converter) privateOpts() []llb.RunOption {
 	var opts []llb.RunOption
-	if id := c.spec.Private.Netrc; id != "" {
+	if id := c.plan.Spec.Private.Netrc; id != "" {
 		for _, target := range []string{netrcPath, rootNetrcPath} {
 			opts = append(opts, llb.AddSecret(target, llb.SecretID(id), llb.SecretFileOpt(0, 0, 0o400)))
 		}
 	}
-	if c.spec.Private.SSH {
+	if c.plan.Spec.Private.SSH {
 		opts = append(opts, llb.AddSSHSocket())
 	}
 	return opts

@@ -12,11 +12,11 @@ import (
 // spec's build environment and CGO_ENABLED.
 func (c *converter) goEnv() []string {
 	env := c.toolEnv()
-	for _, k := range spec.SortedKeys(c.spec.Env) {
-		env = setEnv(env, k, c.spec.Env[k])
+	for _, k := range spec.SortedKeys(c.plan.Spec.Env) {
+		env = setEnv(env, k, c.plan.Spec.Env[k])
 	}
 	cgo := "0"
-	if c.spec.CGO {
+	if c.plan.Spec.CGO {
 		cgo = "1"
 	}
 	env = setEnv(env, "CGO_ENABLED", cgo)
@@ -28,8 +28,8 @@ func (c *converter) goEnv() []string {
 
 // goFlags is GOFLAGS: the spec's, with -mod=vendor for a vendored module.
 func (c *converter) goFlags() string {
-	flags := strings.Fields(c.spec.GoFlags)
-	if c.spec.Vendor {
+	flags := strings.Fields(c.plan.Spec.GoFlags)
+	if c.plan.Spec.Vendor {
 		flags = append(flags, "-mod=vendor")
 	}
 	return strings.Join(flags, " ")
@@ -39,8 +39,8 @@ func (c *converter) goFlags() string {
 func (c *converter) downloadEnv() []string {
 	env := c.goEnv()
 	for _, kv := range [][2]string{
-		{"GOPROXY", c.spec.GoProxy}, {"GOPRIVATE", c.spec.GoPrivate},
-		{"GONOSUMDB", c.spec.GoNoSumDB}, {"GOINSECURE", c.spec.GoInsecure},
+		{"GOPROXY", c.plan.Spec.GoProxy}, {"GOPRIVATE", c.plan.Spec.GoPrivate},
+		{"GONOSUMDB", c.plan.Spec.GoNoSumDB}, {"GOINSECURE", c.plan.Spec.GoInsecure},
 	} {
 		if kv[1] != "" {
 			env = setEnv(env, kv[0], kv[1])

@@ -15,18 +15,18 @@ const toolsDir = "/goimage/tools"
 // keyed on those, its command and its tools: an edit elsewhere never re-runs it. The files it
 // adds or changes are taken with a diff against its inputs and merged over the source.
 func (c *converter) generate(src, modCache llb.State) (llb.State, error) {
-	if len(c.spec.Generate) == 0 {
+	if len(c.plan.Spec.Generate) == 0 {
 		return src, nil
 	}
 	layers := []llb.State{src}
-	for i, g := range c.spec.Generate {
+	for i, g := range c.plan.Spec.Generate {
 		field := fmt.Sprintf("generate[%d]", i)
 		include := []string{}
 		for _, f := range rootModuleFiles {
-			include = append(include, path.Join(c.spec.Dir, f))
+			include = append(include, path.Join(c.plan.Spec.Dir, f))
 		}
 		for _, in := range g.Inputs {
-			include = append(include, path.Join(c.spec.Dir, in))
+			include = append(include, path.Join(c.plan.Spec.Dir, in))
 		}
 		inputs, err := c.opt.context(
 			llb.IncludePatterns(include),

@@ -35,7 +35,7 @@ func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) 
 	epoch := c.opt.epoch()
 	root := &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
 	var copies *llb.FileAction
-	for i, b := range c.spec.Binaries {
+	for i, b := range c.plan.Spec.Binaries {
 		file := "/" + b.Name // the output mount's root is outDir
 		info := &llb.CopyInfo{ChownOpt: root, Mode: &llb.ChmodOpt{Mode: 0o755}, CreatedTime: &epoch}
 		if copies == nil {
@@ -45,7 +45,7 @@ func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) 
 		}
 	}
 	st := c.extraFiles(base, src)
-	st = st.File(copies, llb.WithCustomNamef("copy %s into the image", binaryNames(c.spec)), c.location("binaries"))
+	st = st.File(copies, llb.WithCustomNamef("copy %s into the image", binaryNames(c.plan.Spec)), c.location("binaries"))
 	img := c.imageConfig(baseImg)
 	return &Result{State: st, Image: img, BaseImage: baseImg}, nil
 }
@@ -62,11 +62,11 @@ func (c *converter) extraFiles(st, src llb.State) llb.State {
 	info := func() *llb.CopyInfo {
 		return &llb.CopyInfo{ChownOpt: root, CreatedTime: &epoch, CreateDestPath: true, CopyDirContentsOnly: true}
 	}
-	if c.spec.CACerts {
+	if c.plan.Spec.CACerts {
 		st = st.File(llb.Copy(c.builder, caBundle, caBundle, info()),
 			llb.WithCustomName("copy the builder's CA certificates into the image"), c.location("cacerts"))
 	}
-	for i, f := range c.spec.Files {
+	for i, f := range c.plan.Spec.Files {
 		from := path.Join("/", f.Src)
 		st = st.File(llb.Copy(src, from, path.Clean(f.Dst), info()),
 			llb.WithCustomNamef("copy %s into the image at %s", f.Src, f.Dst), c.location(fmt.Sprintf("files[%d]", i)))
@@ -96,12 +96,12 @@ func (c *converter) imageConfig(base *dockerspec.DockerOCIImage) *dockerspec.Doc
 	img.RootFS = ocispecs.RootFS{Type: "layers"}
 	img.History = append(img.History, ocispecs.History{
 		Created:   &epoch,
-		CreatedBy: "goimage: copy " + binaryNames(c.spec),
+		CreatedBy: "goimage: copy " + binaryNames(c.plan.Spec),
 		Comment:   "goimage.frontend",
 	})
 
 	cfg := &img.Config
-	im := c.spec.Image
+	im := c.plan.Spec.Image
 	env := slices.Clone(cfg.Env)
 	if _, ok := lookupEnv(env, "PATH"); !ok {
 		env = setEnv(env, "PATH", scratchPath)

@@ -23,7 +23,7 @@ const (
 // implies GONOSUMDB), goinsecure or a GOFLAGS -insecure, or any of these variables in the
 // spec's or the builder image's environment.
 func (c *converter) verificationNarrowed() bool {
-	s := c.spec
+	s := c.plan.Spec
 	if s.GoPrivate != "" || s.GoNoSumDB != "" || s.GoInsecure != "" || insecureFlag(s.GoFlags) {
 		return true
 	}
@@ -54,7 +54,7 @@ func insecureFlag(goflags string) bool {
 
 // hasCredentials reports whether the download step gets a netrc secret or an SSH agent.
 func (c *converter) hasCredentials() bool {
-	return c.spec.Private.Netrc != "" || c.spec.Private.SSH
+	return c.plan.Spec.Private.Netrc != "" || c.plan.Spec.Private.SSH
 }
 
 // moduleCacheScope decides which persistent module caches the download uses: the id of the
@@ -101,10 +101,10 @@ func (c *converter) mountModuleCaches(run llb.ExecState) {
 // reused only by a build that has the same credentials.
 func (c *converter) credentialsDigest() llb.State {
 	args := []string{helperBin, "credentials", "-o", credentialsDir + "/digest"}
-	if c.spec.Private.Netrc != "" {
+	if c.plan.Spec.Private.Netrc != "" {
 		args = append(args, "-netrc", netrcPath)
 	}
-	if c.spec.Private.SSH {
+	if c.plan.Spec.Private.SSH {
 		args = append(args, "-ssh")
 	}
 	run := c.goRunRoot().Run(append(c.privateOpts(),

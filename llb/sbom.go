@@ -16,7 +16,7 @@ const SBOMPath = "/sbom.spdx.json"
 func (c *converter) sbom(image llb.State) llb.State {
 	args := []string{helperBin, "sbom", "-o", outDir + SBOMPath, "-created", c.opt.epoch().Format(time.RFC3339)}
 	var names []string
-	for _, b := range c.spec.Binaries {
+	for _, b := range c.plan.Spec.Binaries {
 		args = append(args, "/goimage/image/"+b.Name)
 		names = append(names, "/"+b.Name)
 	}

@@ -39,7 +39,7 @@ func (c *converter) goRunRoot() llb.State {
 		return *c.goRoot
 	}
 	root := c.builder
-	if c.spec.Builder == "" && !c.spec.CGO && c.builderHasGoRoot() {
+	if c.plan.Spec.Builder == "" && !c.plan.Spec.CGO && c.builderHasGoRoot() {
 		// The epoch for every file, so that the layer's bytes, and its blob in an exported
 		// cache, are the same on every builder.
 		epoch := c.opt.epoch()
