@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -72,6 +73,20 @@ type listedPackage struct {
 
 // files are a package's non-test files for the build: pure Go and cgo.
 func (p listedPackage) files() []string { return append(slices.Clone(p.GoFiles), p.CgoFiles...) }
+
+// parse parses a package's files (files) as far as mode asks.
+func (p listedPackage) parse(mode parser.Mode) ([]*ast.File, error) {
+	fset := token.NewFileSet()
+	var out []*ast.File
+	for _, name := range p.files() {
+		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, mode)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
 
 // findMains lists the main packages of the modules in dir (a go.work's, else dir's own) as
 // goimage builds them: for linux, without cgo, with `go list -find` (no downloads). repo is
@@ -245,13 +260,12 @@ func moduleName(modPath string) string {
 
 // importsOf are the import paths of a package's files, read from their import clauses.
 func importsOf(p listedPackage) ([]string, error) {
+	files, err := p.parse(parser.ImportsOnly)
+	if err != nil {
+		return nil, fmt.Errorf("read imports: %w", err)
+	}
 	var paths []string
-	fset := token.NewFileSet()
-	for _, name := range p.files() {
-		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.ImportsOnly)
-		if err != nil {
-			return nil, fmt.Errorf("read imports: %w", err)
-		}
+	for _, f := range files {
 		for _, imp := range f.Imports {
 			if ip, err := strconv.Unquote(imp.Path.Value); err == nil && !slices.Contains(paths, ip) {
 				paths = append(paths, ip)

@@ -64,7 +64,10 @@ var goreleaserArgs = map[string]string{
 	"Date": "${GOIMAGE_DATE}", "CommitDate": "${GOIMAGE_DATE}",
 }
 
-var templateField = regexp.MustCompile(`\{\{-?\s*\.(\w+)\s*-?\}\}`)
+var (
+	templateField       = regexp.MustCompile(`\{\{-?\s*\.(\w+)\s*-?\}\}`)
+	projectNameTemplate = regexp.MustCompile(`\{\{-?\s*\.ProjectName\s*-?\}\}`)
+)
 
 // readGoreleaser reads the GoReleaser configuration in dir, nil when there is none.
 func readGoreleaser(dir string) (*goreleaserConfig, string, error) {
@@ -156,7 +159,7 @@ func orDot(s string) string {
 // the project's name for the module root, else its main package's last element.
 func goreleaserName(b goreleaserBuild, project, main string) (string, []string) {
 	name := strings.TrimSpace(b.Binary)
-	name = regexp.MustCompile(`\{\{-?\s*\.ProjectName\s*-?\}\}`).ReplaceAllString(name, project)
+	name = projectNameTemplate.ReplaceAllString(name, project)
 	if name != "" && !strings.Contains(name, "{{") && !strings.Contains(name, "/") {
 		return name, nil
 	}

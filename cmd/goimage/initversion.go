@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -46,13 +45,12 @@ func versionVars(p listedPackage) ([]versionVar, error) {
 	if p.Name == "main" {
 		prefix = "main"
 	}
+	files, err := p.parse(parser.SkipObjectResolution)
+	if err != nil {
+		return nil, fmt.Errorf("read version variables: %w", err)
+	}
 	var vars []versionVar
-	fset := token.NewFileSet()
-	for _, name := range p.files() {
-		f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, parser.SkipObjectResolution)
-		if err != nil {
-			return nil, fmt.Errorf("read version variables: %w", err)
-		}
+	for _, f := range files {
 		for _, decl := range f.Decls {
 			gd, ok := decl.(*ast.GenDecl)
 			if !ok || gd.Tok != token.VAR {
