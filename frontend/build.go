@@ -125,12 +125,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		if err != nil {
 			return nil, withSource(err, src.SourceMap)
 		}
-		llbCaps := c.BuildOpts().LLBCaps
-		def, err := res.State.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(llbCaps)}, noCache...)...)
+		def, err := marshal(ctx, c, res.State, src.SourceMap, "LLB for "+platforms.Format(res.Image.Platform), noCache...)
 		if err != nil {
-			return nil, fmt.Errorf("marshal LLB for %s: %w", platforms.Format(res.Image.Platform), err)
-		}
-		if err := checkCaps(def, &llbCaps, src.SourceMap); err != nil {
 			return nil, err
 		}
 		r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
@@ -179,14 +175,25 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 // predicateSPDX is the in-toto predicate type of an SPDX document.
 const predicateSPDX = "https://spdx.dev/Document"
 
-// solveState solves a state of the build to a reference.
-func solveState(ctx context.Context, c client.Client, st llb.State, opts ...llb.ConstraintsOpt) (client.Reference, error) {
+// marshal marshals a state (what, for its error) with the daemon's LLB capabilities, and
+// refuses a definition that needs one the daemon lacks (checkCaps), at the Goimagefile
+// ranges sm gives.
+func marshal(ctx context.Context, c client.Client, st llb.State, sm *llb.SourceMap, what string, opts ...llb.ConstraintsOpt) (*llb.Definition, error) {
 	llbCaps := c.BuildOpts().LLBCaps
 	def, err := st.Marshal(ctx, append([]llb.ConstraintsOpt{llb.WithCaps(llbCaps)}, opts...)...)
 	if err != nil {
+		return nil, fmt.Errorf("marshal %s: %w", what, err)
+	}
+	if err := checkCaps(def, &llbCaps, sm); err != nil {
 		return nil, err
 	}
-	if err := checkCaps(def, &llbCaps, nil); err != nil {
+	return def, nil
+}
+
+// solveState solves a state of the build to a reference.
+func solveState(ctx context.Context, c client.Client, st llb.State, opts ...llb.ConstraintsOpt) (client.Reference, error) {
+	def, err := marshal(ctx, c, st, nil, "LLB", opts...)
+	if err != nil {
 		return nil, err
 	}
 	r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
