@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // dockerEngineVersion is the version the workbench's Docker Engine reports (hack/dev up docker).
@@ -35,30 +32,26 @@ func dockerEngine(t *testing.T) string {
 	return host
 }
 
-// docker runs the docker CLI against the engine at host, as a user of it would: no buildx
-// builder and no BUILDKIT_HOST, so that docker build and docker buildx build use the engine's
-// own BuildKit through the default docker driver.
-func docker(t *testing.T, host string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", args...)
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool {
+// dockerEnv is the environment of the docker CLI against the engine at host, as a user of it
+// has it: no buildx builder and no BUILDKIT_HOST, so that docker build and docker buildx build
+// use the engine's own BuildKit through the default docker driver.
+func dockerEnv(host string) []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
 		return strings.HasPrefix(kv, "BUILDX_BUILDER=") || strings.HasPrefix(kv, "BUILDKIT_HOST=") || strings.HasPrefix(kv, "DOCKER_HOST=")
 	})
-	cmd.Env = append(cmd.Env, "DOCKER_HOST="+host)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return append(env, "DOCKER_HOST="+host)
+}
+
+// docker runs the docker CLI against the engine at host.
+func docker(t *testing.T, host string, args ...string) (string, error) {
+	t.Helper()
+	return commandEnv(t, dockerEnv(host), "docker", args...)
 }
 
 // mustDocker is docker that fails the test when the command does.
 func mustDocker(t *testing.T, host string, args ...string) string {
 	t.Helper()
-	out, err := docker(t, host, args...)
-	if err != nil {
-		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return out
+	return mustCommandEnv(t, dockerEnv(host), "docker", args...)
 }
 
 // dockerImageUser is the user an image of the engine runs as.

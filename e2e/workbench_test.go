@@ -99,16 +99,30 @@ func pushExport(ref string) client.ExportEntry {
 // command runs a CLI of the workbench (buildctl, docker) and returns what it printed.
 func command(t *testing.T, name string, args ...string) (string, error) {
 	t.Helper()
+	return commandEnv(t, nil, name, args...)
+}
+
+// commandEnv is command with the environment env; nil is the test's own.
+func commandEnv(t *testing.T, env []string, name string, args ...string) (string, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
 // mustCommand is command that fails the test when the command does, printing its output.
 func mustCommand(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	out, err := command(t, name, args...)
+	return mustCommandEnv(t, nil, name, args...)
+}
+
+// mustCommandEnv is commandEnv that fails the test when the command does.
+func mustCommandEnv(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	out, err := commandEnv(t, env, name, args...)
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
