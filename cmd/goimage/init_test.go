@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/goimage/goimage/internal/bench"
 	"github.com/goimage/goimage/internal/testenv"
 	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
 )
 
 // writeTree writes files (name -> content) under dir.
@@ -312,6 +315,60 @@ builds:
 			}
 			if gomod, err := os.ReadFile(filepath.Join(dir, "go.mod")); err != nil || string(gomod) != tt.files["go.mod"] {
 				t.Errorf("init changed go.mod to %q (%v)", gomod, err)
+			}
+		})
+	}
+}
+
+// TestInitCorpusShapes runs init on trees written in the shapes of the real repositories of
+// hack/bench-projects (testdata/corpus/NAME.txtar: module files, release configuration,
+// Dockerfile, package stubs with their package clauses, build constraints, imports and
+// version variables) and compares what it writes with what init wrote on the repository
+// itself, as that project's Goimagefile.init records it. CI cannot reach the repositories;
+// TestInitCorpus in e2e checks the records against them.
+func TestInitCorpusShapes(t *testing.T) {
+	testenv.SkipIfShort(t, "runs go list")
+	archives, err := filepath.Glob(filepath.Join("testdata", "corpus", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects, err := filepath.Glob(filepath.Join("..", "..", "hack", "bench-projects", "*", "Goimagefile.init"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(archives) != len(projects) {
+		t.Errorf("%d shapes in testdata/corpus for %d projects with a Goimagefile.init: want one each", len(archives), len(projects))
+	}
+	for _, file := range archives {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			project := filepath.Join("..", "..", "hack", "bench-projects", name)
+			want, err := bench.RecordedInit(project)
+			if err != nil {
+				t.Fatal(err)
+			}
+			source, err := os.ReadFile(filepath.Join(project, "SOURCE"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The checkout is named after the repository, as init's ranking reads it.
+			repo, _, _ := strings.Cut(string(source), " ")
+			dir := filepath.Join(t.TempDir(), path.Base(repo))
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files := map[string]string{}
+			for _, f := range ar.Files {
+				files[f.Name] = string(f.Data)
+			}
+			writeTree(t, dir, files)
+			got, err := initGoimagefile(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(got, want); diff != "" {
+				t.Errorf("Goimagefile (-got +want, from %s/Goimagefile.init):\n%s", project, diff)
 			}
 		})
 	}

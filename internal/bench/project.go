@@ -160,6 +160,25 @@ func (p *Project) bumpModule(ctx string, n int) error {
 	return nil
 }
 
+// RecordedInit is what goimage init wrote for the corpus project in dir, as its
+// Goimagefile.init records it: that file without the comment block that explains it (its
+// first line, then init's output from "# Written by goimage init" on).
+func RecordedInit(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "Goimagefile.init"))
+	if err != nil {
+		return "", err
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	i := 1
+	for i < len(lines) && !strings.HasPrefix(lines[i], "# Written by goimage init") {
+		i++
+	}
+	if i == len(lines) {
+		return "", fmt.Errorf("%s/Goimagefile.init: no line \"# Written by goimage init\"", dir)
+	}
+	return lines[0] + strings.Join(lines[i:], ""), nil
+}
+
 func copyFile(src, dst string) error {
 	data, err := os.ReadFile(src)
 	if err != nil {
