@@ -178,6 +178,10 @@ func initGoimagefile(dir string) (string, error) {
 // writeDockerfileImage writes the base and image configuration a Dockerfile's final stage
 // gives, with what init did not carry over as comments. entrypoint is goimage's default.
 func writeDockerfileImage(b *strings.Builder, df *dockerfileImage, entrypoint string) {
+	if df.NotTheImage != "" {
+		fmt.Fprintf(b, "# Not read: the Dockerfile: %s.\nbase: distroless\n", df.NotTheImage)
+		return
+	}
 	b.WriteString("# The base and the image configuration: the Dockerfile's final stage.\n")
 	for _, n := range df.Notes {
 		fmt.Fprintf(b, "# Left out: %s.\n", n)
@@ -239,9 +243,13 @@ func moduleBinaries(mains []mainPackage) (bins []initBinary, left []string) {
 		}
 		seen[name] = true
 		bin := initBinary{Name: name, Main: mainPath(m.Dir), Ldflags: ldflagsOf(m.Vars)}
-		if len(bin.Ldflags) > 0 {
+		switch {
+		case slices.ContainsFunc(m.Vars, func(v versionVar) bool { return v.Arg == "VERSION" }):
 			bin.Notes = []string{"Its version variables, which -X sets: --build-arg VERSION=1.2.3; the build gives",
 				"GOIMAGE_REVISION (the git commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH)."}
+		case len(bin.Ldflags) > 0:
+			bin.Notes = []string{"Its version variables, which -X sets: the build gives GOIMAGE_REVISION (the git",
+				"commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH)."}
 		}
 		bins = append(bins, bin)
 	}

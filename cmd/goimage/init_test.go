@@ -115,11 +115,11 @@ func TestInitGoimagefile(t *testing.T) {
 				"base: distroless\n",
 		},
 		{
-			desc: "version variables -X can set, in main and in the module's version package; others left alone",
+			desc: "version variables -X can set, in main and in a version package it imports; others left alone",
 			repo: "cli",
 			files: map[string]string{
 				"go.mod": "module example.com/cli\n\ngo 1.26\n",
-				"main.go": "package main\n\nvar version = \"dev\"\n\nvar (\n\tcommit string\n\tBuildDate = \"unknown\"\n\tdate = today()\n)\n\n" +
+				"main.go": "package main\n\nimport (\n\t_ \"example.com/cli/internal/version\"\n\t_ \"example.com/cli/pkg/api\"\n)\n\nvar version = \"dev\"\n\nvar (\n\tcommit string\n\tBuildDate = \"unknown\"\n\tdate = today()\n)\n\n" +
 					"const Revision = \"x\"\n\nvar gitVersion int\n\nfunc today() string { return \"\" }\n\nfunc main() {}\n",
 				"internal/version/version.go": "package version\n\nvar GitCommit string\n",
 				"pkg/api/api.go":              "package api\n\nvar Version = \"v1\" // the API's, not the build's\n",
@@ -130,6 +130,24 @@ func TestInitGoimagefile(t *testing.T) {
 				"    # GOIMAGE_REVISION (the git commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH).\n" +
 				"    ldflags: [\"-X main.BuildDate=${GOIMAGE_DATE}\", \"-X main.commit=${GOIMAGE_REVISION}\", \"-X main.version=${VERSION}\", " +
 				"\"-X example.com/cli/internal/version.GitCommit=${GOIMAGE_REVISION}\"]\n" +
+				"base: distroless\n",
+		},
+		{
+			desc: "variables the Makefile stamps with -X in a package not named for versions; its others left alone",
+			repo: "web",
+			files: map[string]string{
+				"go.mod":                 "module github.com/acme/web\n\ngo 1.26\n",
+				"main.go":                "package main\n\nimport _ \"github.com/acme/web/pkg/command\"\n\nfunc main() {}\n",
+				"pkg/command/version.go": "package command\n\nconst v = \"0.17.0\"\n\nvar (\n\tVersion = \"0.17.0\"\n\tGitCommit string\n\tBuildTime string\n\tGoVersion string\n)\n",
+				"Makefile": "PKG = github.com/acme/web\nGIT_COMMIT ?= $(shell git rev-parse HEAD)\n" +
+					"LDFLAGS = -s -w\nLDFLAGS += -X $(PKG)/pkg/command.GitCommit=$(GIT_COMMIT)\n" +
+					"LDFLAGS += -X ${PKG}/pkg/command.BuildTime=$(BUILD_TIME) -X '$(PKG)/pkg/command.GoVersion=x'\n" +
+					"LDFLAGS += -X $(UNSET)/pkg/command.Version=1\n\nbuild:\n\tgo build -ldflags '${LDFLAGS}'\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module github.com/acme/web.\n" + ranked + "binaries:\n" +
+				"  - name: web\n    main: .\n" +
+				"    # Its version variables, which -X sets: the build gives GOIMAGE_REVISION (the git\n    # commit) and GOIMAGE_DATE (SOURCE_DATE_EPOCH).\n" +
+				"    ldflags: [\"-X github.com/acme/web/pkg/command.BuildTime=${GOIMAGE_DATE}\", \"-X github.com/acme/web/pkg/command.GitCommit=${GOIMAGE_REVISION}\"]\n" +
 				"base: distroless\n",
 		},
 		{
@@ -156,7 +174,7 @@ builds:
     flags: [-trimpath, -v]
     goos: [linux, darwin]
   - id: daemon
-    main: ./cmd/shipitd
+    main: ./cmd/shipitd/main.go
     binary: shipitd
     env: [CGO_ENABLED=1]
   - id: cli-windows
@@ -238,6 +256,33 @@ builds:
 				"# Left out: its USER root: the image runs as nonroot (65532) instead.\n" +
 				"# Left out: its shell-form CMD legacy --serve: the image has no shell.\n" +
 				"base: distroless\nimage:\n  expose: [\"80\"]\n",
+		},
+		{
+			desc: "a test image's Dockerfile, which neither copies in nor runs the binary, is not read",
+			repo: "finder",
+			files: map[string]string{
+				"go.mod":  "module github.com/acme/finder\n\ngo 1.26\n",
+				"main.go": mainGo,
+				"Dockerfile": "FROM ruby:3.4\nRUN apt-get install -y tmux golang\nCOPY . /finder\nRUN cd /finder && make install\n" +
+					"USER 1000\nEXPOSE 80\nCMD [\"bash\", \"-ic\", \"ruby /finder/test/runner.rb\"]\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module github.com/acme/finder.\n" + ranked + "binaries:\n" +
+				"  - name: finder\n    main: .\n" +
+				"# Not read: the Dockerfile: its final stage (FROM ruby:3.4) neither copies in nor runs finder, " +
+				"so it is not their image (a test or development image, say).\nbase: distroless\n",
+		},
+		{
+			desc: "a CMD that runs something else than the binary, which the Dockerfile copies in",
+			repo: "svc",
+			files: map[string]string{
+				"go.mod":     "module github.com/acme/svc\n\ngo 1.26\n",
+				"main.go":    mainGo,
+				"Dockerfile": "FROM gcr.io/distroless/static\nCOPY svc /usr/bin/svc\nCMD [\"/busybox/sh\", \"-c\", \"svc\"]\n",
+			},
+			want: header + "go: \"1.26\"\n# Binaries: the main packages of the module github.com/acme/svc.\n" + ranked + "binaries:\n" +
+				"  - name: svc\n    main: .\n" +
+				"# The base and the image configuration: the Dockerfile's final stage.\n" +
+				"# Left out: its CMD /busybox/sh -c svc: runs none of the binaries.\nbase: distroless\n",
 		},
 		{
 			desc: "a main package that imports \"C\": cgo on",

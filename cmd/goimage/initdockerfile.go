@@ -27,6 +27,9 @@ type dockerfileImage struct {
 	Volumes         []string
 	Workdir         string   // the last absolute WORKDIR but /
 	Notes           []string // what init did not carry over, and why
+	// NotTheImage says why the final stage is not the image of the binaries (a test or
+	// development image): then init reads nothing else of it.
+	NotTheImage string
 }
 
 var numericUser = regexp.MustCompile(`^[0-9]+(:[0-9]+)?$`)
@@ -51,6 +54,8 @@ func readDockerfile(dir string, binaries []string) (*dockerfileImage, error) {
 	}
 	final := stages[len(stages)-1]
 	img := &dockerfileImage{}
+	isBinary := func(p string) bool { return slices.Contains(binaries, path.Base(p)) }
+	ships := false // the stage copies in or runs one of the binaries
 	switch base := strings.ToLower(final.BaseName); {
 	case base == "scratch":
 		img.Base = "scratch"
@@ -78,16 +83,30 @@ func readDockerfile(dir string, binaries []string) (*dockerfileImage, error) {
 		case *instructions.CmdCommand:
 			img.Cmd = img.command("CMD", c.ShellDependantCmdLine, nil)
 		case *instructions.CopyCommand:
+			ships = ships || slices.ContainsFunc(c.SourcePaths, isBinary)
 			for _, src := range c.SourcePaths {
 				img.TZData = img.TZData || (img.Base == "scratch" && strings.Contains(src, "zoneinfo"))
 				img.CACerts = img.CACerts || (img.Base == "scratch" && strings.Contains(src, "ca-certificates"))
 			}
 		}
 	}
-	// A CMD that runs a binary, with no ENTRYPOINT, is the binary and its arguments.
-	if img.Entrypoint == nil && len(img.Cmd) > 0 && slices.Contains(binaries, path.Base(img.Cmd[0])) {
-		img.Entrypoint = []string{"/" + path.Base(img.Cmd[0])}
-		img.Cmd = img.Cmd[1:]
+	for _, c := range [][]string{img.Entrypoint, img.Cmd} {
+		ships = ships || (len(c) > 0 && isBinary(c[0]))
+	}
+	if !ships {
+		return &dockerfileImage{NotTheImage: fmt.Sprintf("its final stage (FROM %s) neither copies in nor runs %s, "+
+			"so it is not their image (a test or development image, say)", final.BaseName, strings.Join(binaries, " or "))}, nil
+	}
+	// With no ENTRYPOINT, a CMD is the command: one that runs a binary is the binary and
+	// its arguments; one that runs anything else cannot run in goimage's image.
+	if img.Entrypoint == nil && len(img.Cmd) > 0 {
+		if isBinary(img.Cmd[0]) {
+			img.Entrypoint = []string{"/" + path.Base(img.Cmd[0])}
+			img.Cmd = img.Cmd[1:]
+		} else {
+			img.Notes = append(img.Notes, fmt.Sprintf("its CMD %s: runs none of the binaries", strings.Join(img.Cmd, " ")))
+			img.Cmd = nil
+		}
 	}
 	return img, nil
 }

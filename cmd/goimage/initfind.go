@@ -120,41 +120,46 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 			all = append(all, modPackage{p, mod, modfile.ModulePath(gomod), i})
 		}
 	}
+	stamped, err := makefileSymbols(dir)
+	if err != nil {
+		return nil, err
+	}
 	imports := map[string][]string{} // import path -> the paths its files import
 	for _, p := range all {
 		if imports[p.ImportPath], err = importsOf(p.listedPackage); err != nil {
 			return nil, err
 		}
 	}
+	// The version variables of the packages that are not main: a binary gets those of the
+	// packages it imports, in any module init reads (a go.work's sibling modules too).
+	shared := map[string][]versionVar{}
+	for _, p := range all {
+		if p.Name != "main" {
+			if shared[p.ImportPath], err = versionVars(p.listedPackage, stamped); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var out []mainPackage
-	for i, mod := range mods {
-		var shared []versionVar // the module's version packages'
-		for _, p := range all {
-			if p.index == i && p.Name != "main" {
-				vars, err := versionVars(p.listedPackage)
-				if err != nil {
-					return nil, err
-				}
-				shared = append(shared, vars...)
-			}
+	for _, p := range all {
+		if p.Name != "main" {
+			continue
 		}
-		for _, p := range all {
-			if p.index != i || p.Name != "main" {
-				continue
-			}
-			vars, err := versionVars(p.listedPackage)
-			if err != nil {
-				return nil, err
-			}
-			within, err := filepath.Rel(filepath.Join(dir, mod), p.Dir)
-			if err != nil {
-				return nil, err
-			}
-			within = filepath.ToSlash(within)
-			rank := rankOf(within, p.modPath, repo)
-			out = append(out, mainPackage{Dir: path.Join(mod, within), Module: p.modPath, LeftOut: leftOut(within, rank, p.listedPackage),
-				Vars: append(vars, shared...), Cgo: len(p.CgoFiles) > 0, CgoVia: cgoVia(p.ImportPath, imports), rank: rank, module: i})
+		vars, err := versionVars(p.listedPackage, stamped)
+		if err != nil {
+			return nil, err
 		}
+		for _, dep := range importedBy(p.ImportPath, imports) {
+			vars = append(vars, shared[dep]...)
+		}
+		within, err := filepath.Rel(filepath.Join(dir, p.mod), p.Dir)
+		if err != nil {
+			return nil, err
+		}
+		within = filepath.ToSlash(within)
+		rank := rankOf(within, p.modPath, repo)
+		out = append(out, mainPackage{Dir: path.Join(p.mod, within), Module: p.modPath, LeftOut: leftOut(within, rank, p.listedPackage),
+			Vars: vars, Cgo: len(p.CgoFiles) > 0, CgoVia: cgoVia(p.ImportPath, imports), rank: rank, module: p.index})
 	}
 	slices.SortStableFunc(out, func(a, b mainPackage) int {
 		if a.rank != b.rank {
@@ -273,6 +278,26 @@ func importsOf(p listedPackage) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// importedBy are the packages init read that pkg imports, directly or not, sorted.
+func importedBy(pkg string, imports map[string][]string) []string {
+	seen := map[string]bool{pkg: true}
+	queue := []string{pkg}
+	var out []string
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, ip := range imports[p] {
+			if _, ours := imports[ip]; ours && !seen[ip] {
+				seen[ip] = true
+				queue = append(queue, ip)
+				out = append(out, ip)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // cgoOnly are modules that work only with cgo: their pure-Go build fails or does nothing.

@@ -107,7 +107,11 @@ func goreleaserBinaries(c *goreleaserConfig, file, project string, declared func
 		if slices.Contains(b.Env, "CGO_ENABLED=1") {
 			cgo = true
 		}
-		bin := initBinary{Main: mainPath(path.Clean(path.Join(orDot(b.Dir), orDot(b.Main))))}
+		main := path.Clean(path.Join(orDot(b.Dir), orDot(b.Main)))
+		if strings.HasSuffix(main, ".go") {
+			main = path.Dir(main) // a file of the main package: goimage builds packages
+		}
+		bin := initBinary{Main: mainPath(main)}
 		bin.Name, bin.Notes = goreleaserName(b, project, bin.Main)
 		from := file
 		if b.ID != "" {

@@ -36,9 +36,11 @@ func versionPackage(importPath string) bool {
 
 // versionVars are the version variables of a package's files: package-level, of type
 // string, and unset or set to a string literal (what -X can replace). A main package's are
-// named main.NAME, as -X names them.
-func versionVars(p listedPackage) ([]versionVar, error) {
-	if p.Name != "main" && !versionPackage(p.ImportPath) {
+// named main.NAME, as -X names them. Those of a package that is neither main nor named for
+// version data count only where the Makefile stamps them (stamped, makefileSymbols).
+func versionVars(p listedPackage, stamped map[string]bool) ([]versionVar, error) {
+	only := p.Name != "main" && !versionPackage(p.ImportPath)
+	if only && !hasPrefixKey(stamped, p.ImportPath+".") {
 		return nil, nil
 	}
 	prefix := p.ImportPath
@@ -59,8 +61,9 @@ func versionVars(p listedPackage) ([]versionVar, error) {
 			for _, spec := range gd.Specs {
 				for i, id := range spec.(*ast.ValueSpec).Names {
 					arg, ok := versionArgs[strings.ToLower(id.Name)]
-					if ok && settable(spec.(*ast.ValueSpec), i) {
-						vars = append(vars, versionVar{Symbol: prefix + "." + id.Name, Arg: arg})
+					sym := prefix + "." + id.Name
+					if ok && settable(spec.(*ast.ValueSpec), i) && (!only || stamped[sym]) {
+						vars = append(vars, versionVar{Symbol: sym, Arg: arg})
 					}
 				}
 			}
@@ -68,6 +71,15 @@ func versionVars(p listedPackage) ([]versionVar, error) {
 	}
 	slices.SortFunc(vars, func(a, b versionVar) int { return strings.Compare(a.Symbol, b.Symbol) })
 	return vars, nil
+}
+
+func hasPrefixKey(m map[string]bool, prefix string) bool {
+	for k := range m {
+		if strings.HasPrefix(k, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // settable says the i-th variable of a declaration is a string -X can set: declared string
