@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,6 +36,52 @@ func TestEditKeepsDownloadCached(t *testing.T) {
 		if steps.get(t, name).Cached {
 			t.Errorf("%q was cached after a .go file edit: want it to run", name)
 		}
+	}
+}
+
+// TestGoModChangeKeepsDependencyCompile changes go.mod twice, as Dependabot does: a module
+// that no package of the build imports is added (a test or tool dependency), then a module
+// the build imports is moved to another version. The first leaves the selected modules, and
+// so the dependency compile, as they were; the second compiles the dependencies again.
+func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
+	c := daemon(t)
+	dir := example(t, "deps")
+	if _, _, err := solve(t, c, dir, nil); err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	const (
+		download = "go mod download"
+		selected = "select the modules of . linux/amd64"
+		compile  = "compile the dependencies of . linux/amd64"
+	)
+	goGet(t, dir, "github.com/google/go-cmp@v0.6.0")
+	_, steps, err := solve(t, c, dir, nil)
+	if err != nil {
+		t.Fatalf("build after adding a module nothing imports: %v", err)
+	}
+	for name, cached := range map[string]bool{download: false, selected: false, compile: true} {
+		if got := steps.get(t, name).Cached; got != cached {
+			t.Errorf("after adding a module nothing imports, %q cached = %v, want %v", name, got, cached)
+		}
+	}
+	goGet(t, dir, "github.com/google/uuid@v1.5.0")
+	_, steps, err = solve(t, c, dir, nil)
+	if err != nil {
+		t.Fatalf("build after moving an imported module: %v", err)
+	}
+	if steps.get(t, compile).Cached {
+		t.Errorf("after moving an imported module to another version, %q was cached: want it to run", compile)
+	}
+}
+
+// goGet runs go get in a module on the host, as a developer would, updating go.mod and go.sum.
+func goGet(t *testing.T, dir, module string) {
+	t.Helper()
+	cmd := exec.Command("go", "get", module)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go get %s: %v\n%s", module, err, out)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // its own, so that `--cache-to` exports it and a fresh builder importing that cache compiles
 // only the main module: cache mounts are never exported (moby/buildkit#1474).
 //
-// Three steps make it:
+// Four steps make it:
 //   - list: goimage-helper deps writes a package importing every dependency of the main
 //     packages, with a go.mod requiring exactly the modules that provide them, and a module
 //     of its own importing the standard library packages among them. It runs on every
@@ -22,10 +22,12 @@ import (
 //     layer. It reads nothing of the build but that list (read-only, which BuildKit keys on
 //     content), so it is cached until the standard library packages, the toolchain or the
 //     flags change: a go.mod change never compiles the standard library again.
+//   - required modules: a copy of the modules the list's go.mod requires, out of the module
+//     cache (goimage-helper modules).
 //   - dependencies: go build of the first, reading the standard library layer, into a layer
-//     of what it compiled. It reads the list and the module cache read-only: when an edit
-//     leaves the imports alone, it is a cache hit, on a warm builder and on a fresh one
-//     importing the cache alike.
+//     of what it compiled. It reads the list and the required modules read-only: when an
+//     edit leaves the imports alone, or a go.mod change leaves the required modules alone, it
+//     is a cache hit, on a warm builder and on a fresh one importing the cache alike.
 //
 // Both compile steps write the persistent cache mount but never read it: a layer goes to
 // other builders, and an entry of the mount maps an action to an output on the word of any
@@ -98,6 +100,9 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-ro", stdCacheDir, "-out", depCacheDir))
 	compileEnv = setEnv(compileEnv, "GOSUMDB", "off")
 	compileEnv = setEnv(compileEnv, "GOWORK", "off")
+	if !c.plan.Spec.Vendor {
+		modCache = c.requiredModules(imports, modCache, what, target, field)
+	}
 	compile := c.offlineGoRun(c.goRunRoot(), compileEnv, append(append(args, g.flags...), "./goimagedeps"), depsDir, modCache,
 		llb.WithCustomNamef("compile the dependencies of %s %s", what, target), c.location(field))
 	compile.AddMount(depsDir, imports, llb.Readonly)
@@ -106,6 +111,24 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 		compile.AddMount(vendorDir, vendored, llb.Readonly, llb.SourcePath(path.Join("/", c.plan.Spec.Dir)))
 	}
 	return depLayers{std: std, modules: compile.AddMount(depCacheDir, llb.Scratch())}
+}
+
+// requiredModules is the part of the module cache that the dependency list's go.mod
+// requires (goimage-helper modules), a layer of its own. The dependency compile reads it in
+// place of the whole cache, so a go.mod change that adds or bumps only modules the build
+// does not import (test and tool dependencies) leaves its input, and so its result, the same.
+func (c *converter) requiredModules(list, modCache llb.State, what, target, field string) llb.State {
+	run := c.goRunRoot().Run(append(envOpts(c.offlineEnv()),
+		llb.Args([]string{helperBin, "modules", "-o", modulesDir, path.Join(depsDir, "go.mod")}),
+		llb.Dir(depsDir),
+		llb.Network(llb.NetModeNone),
+		llb.WithCustomNamef("select the modules of %s %s", what, target),
+		c.location(field),
+	)...)
+	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	run.AddMount(depsDir, list, llb.Readonly)
+	run.AddMount(goModCache, modCache, llb.Readonly)
+	return run.AddMount(modulesDir, llb.Scratch())
 }
 
 // stdCache compiles the standard library packages of list (goimage-helper deps -std) with

@@ -15,6 +15,7 @@ const (
 	helperBuildName = "[internal] build goimage-helper"
 	listName        = "list the dependencies of ./cmd/app linux/arm64"
 	depCompileName  = "compile the dependencies of ./cmd/app linux/arm64"
+	modulesName     = "select the modules of ./cmd/app linux/arm64"
 	stdCompileName  = "compile the standard library of ./cmd/app linux/arm64"
 	compileName     = "go build ./cmd/app linux/arm64"
 )
@@ -47,7 +48,7 @@ func TestHelperBuild(t *testing.T) {
 		files = append(files, a.GetMkfile().GetPath())
 	}
 	slices.Sort(files)
-	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/go.mod", "/main.go", "/modverify.go", "/sbom.go", "/warm.go"}); diff != "" {
+	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/go.mod", "/main.go", "/modules.go", "/modverify.go", "/sbom.go", "/warm.go"}); diff != "" {
 		t.Errorf("helper source files (-got +want):\n%s", diff)
 	}
 	// Its build cache is its own, a layer: never entries that other builds wrote to a
@@ -83,7 +84,7 @@ func TestHelperSourceEmbedded(t *testing.T) {
 	}
 }
 
-// TestDependencyCache checks the three steps that make the dependency cache layers and how
+// TestDependencyCache checks the four steps that make the dependency cache layers and how
 // the go build step reads them.
 func TestDependencyCache(t *testing.T) {
 	_, g := convert(t, minimal, crossOpts(arm64))
@@ -112,12 +113,35 @@ func TestDependencyCache(t *testing.T) {
 		if from, _ := step.mountSource(helperDir); from == nil || from.dgst != helper.dgst {
 			t.Errorf("%s: %s comes from %v, want the helper build", step, helperDir, from)
 		}
-		if step == std {
+		if step == std || step == deps {
 			continue
 		}
 		if from, _ := step.mountSource(goModCache); from == nil || from.dgst != dl.dgst {
 			t.Errorf("%s: %s comes from %v, want the download step", step, goModCache, from)
 		}
+	}
+
+	// required modules: the list's go.mod and the module cache, read-only, into a layer that
+	// the dependency compile reads as its module cache, read-only: BuildKit keys it on its
+	// content, which a module added for tests or tools leaves alone.
+	mods := g.named(modulesName)
+	if diff := cmp.Diff(mods.exec().Meta.Args, []string{helperBin, "modules", "-o", modulesDir, depsDir + "/go.mod"}); diff != "" {
+		t.Errorf("select args (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(mods.mountDests(), []string{"/", "/go/pkg/mod", helperDir, depsDir, modulesDir}); diff != "" {
+		t.Errorf("select mounts (-got +want):\n%s", diff)
+	}
+	if mods.exec().Network != pb.NetMode_NONE {
+		t.Errorf("%s: network %v, want none", mods, mods.exec().Network)
+	}
+	for dest, want := range map[string]*node{goModCache: dl, depsDir: list, helperDir: helper} {
+		if from, _ := mods.mountSource(dest); from == nil || from.dgst != want.dgst || !mods.mount(dest).Readonly {
+			t.Errorf("%s: %s comes from %v, want a read-only mount of %s", mods, dest, from, want)
+		}
+	}
+	from, idx := deps.mountSource(goModCache)
+	if from == nil || from.dgst != mods.dgst || idx != mods.mount(modulesDir).Output || !deps.mount(goModCache).Readonly {
+		t.Errorf("%s: %s comes from %v output %d, want a read-only mount of the selected modules", deps, goModCache, from, idx)
 	}
 
 	// standard library: keyed on the list's standard library module alone, with an empty
@@ -126,7 +150,7 @@ func TestDependencyCache(t *testing.T) {
 		t.Errorf("%s: %s comes from %v, want an empty module cache", std, goModCache, from)
 	}
 	m := std.mount(stdDir)
-	from, idx := std.mountSource(stdDir)
+	from, idx = std.mountSource(stdDir)
 	if from == nil || from.dgst != list.dgst || idx != list.mount(stdDir).Output || !m.Readonly {
 		t.Errorf("%s: %v from %v output %d, want a read-only mount of the list's output", stdDir, m, from, idx)
 	}

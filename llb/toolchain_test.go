@@ -23,6 +23,7 @@ func TestGoRunRoot(t *testing.T) {
 	builtOnToolchain := map[string]string{
 		"[internal] build goimage-helper":                       toolchain,
 		"list the dependencies of ./cmd/app linux/arm64":        toolchain,
+		"select the modules of ./cmd/app linux/arm64":           toolchain,
 		"compile the dependencies of ./cmd/app linux/arm64":     toolchain,
 		"compile the standard library of ./cmd/app linux/arm64": toolchain,
 		"go build ./cmd/app linux/arm64":                        toolchain,

@@ -10,6 +10,11 @@
 //	    a step that compiles it stays cached across source edits. With -vendor, no go.mod:
 //	    the package is compiled inside a copy of the main module with its vendor directory.
 //	    With -std, also a module whose package imports the build's standard library packages.
+//	goimage-helper modules -o DIR GOMOD
+//	    copies from $GOMODCACHE into DIR the modules GOMOD (a go.mod of deps) requires:
+//	    their trees and their go.mod, .info and .ziphash files, and for a go line before
+//	    1.17 every module's go.mod. The dependency compile reads only these, so a go.mod
+//	    change that leaves them alone leaves it cached.
 //	goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR]
 //	    a GOCACHEPROG: the go command's build cache kept in DIR (the layout of GOCACHE), also
 //	    reading the read-only caches -ro, every output verified against its hash. With -out,
@@ -39,12 +44,14 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: goimage-helper deps|download|cacheprog|warm|sbom|credentials ..."))
+		fail(errors.New("usage: goimage-helper deps|modules|download|cacheprog|warm|sbom|credentials ..."))
 	}
 	var err error
 	switch os.Args[1] {
 	case "deps":
 		err = deps(os.Args[2:])
+	case "modules":
+		err = requiredModules(os.Args[2:])
 	case "download":
 		err = download(os.Args[2:])
 	case "cacheprog":
