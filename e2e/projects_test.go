@@ -67,6 +67,13 @@ func TestProjectShapes(t *testing.T) {
 			binaries: []string{"app"},
 			want:     "workspace: lib from the workspace",
 		},
+		{
+			// The go command writes the missing checksums to go.work.sum, beside go.work on
+			// the read-only source: goimage-helper workspace gives it a writable copy.
+			desc: "a go.work workspace with no go.work.sum and a module with no go.sum", name: "worksum",
+			binaries: []string{"app"},
+			want:     "worksum: lib 2f3e1d93-9446-5c44-8310-1b5ace438dfb",
+		},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			ref := imageRef(t, tc.name)

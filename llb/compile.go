@@ -8,6 +8,13 @@ import (
 // defaultPath is the builder's PATH when its configuration is unknown: the golang image's.
 const defaultPath = "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+// inWorkspace runs a go command through goimage-helper workspace, which gives it a writable
+// copy of the module root's go.work, if there is one: in workspace mode the go command writes
+// missing checksums to go.work.sum, and the source is mounted read-only.
+func inWorkspace(args []string) []string {
+	return append([]string{helperBin, "workspace", "--"}, args...)
+}
+
 // compile builds binary i for the target platform on the build platform: the compiler never
 // runs under emulation. The source, module cache and dependency cache are read-only, the
 // network is off, and the binary leaves through an output mount on scratch, never a snapshot
@@ -15,7 +22,7 @@ const defaultPath = "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/u
 func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.State {
 	b := c.plan.Binaries[i]
 	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir, "-ro", stdCacheDir))
-	run := c.offlineGoRun(c.goRunRoot(), env, b.BuildArgs(outDir), c.moduleDir(), modCache,
+	run := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(b.BuildArgs(outDir)), c.moduleDir(), modCache,
 		llb.WithCustomNamef("go build %s %s", c.plan.Spec.Binaries[i].Main, platforms.Format(c.target)), c.at(b.MainAt))
 	run.AddMount(srcDir, src, llb.Readonly)
 	run.AddMount(depCacheDir, deps.modules, llb.Readonly)

@@ -77,7 +77,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	if c.plan.Spec.Vendor {
 		listArgs = append(listArgs, "-vendor")
 	}
-	list := c.offlineGoRun(c.goRunRoot(), env, append(listArgs, g.mains...),
+	list := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(append(listArgs, g.mains...)),
 		c.moduleDir(), modCache,
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
 	list.AddMount(srcDir, src, llb.Readonly)

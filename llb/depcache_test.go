@@ -48,7 +48,7 @@ func TestHelperBuild(t *testing.T) {
 		files = append(files, a.GetMkfile().GetPath())
 	}
 	slices.Sort(files)
-	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/go.mod", "/main.go", "/modules.go", "/modverify.go", "/sbom.go", "/warm.go"}); diff != "" {
+	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/go.mod", "/main.go", "/modules.go", "/modverify.go", "/sbom.go", "/warm.go", "/workspace.go"}); diff != "" {
 		t.Errorf("helper source files (-got +want):\n%s", diff)
 	}
 	// Its build cache is its own, a layer: never entries that other builds wrote to a
@@ -97,7 +97,7 @@ func TestDependencyCache(t *testing.T) {
 
 	// list: the whole source, the module cache, the helper; the network off; the target's
 	// GOOS/GOARCH, since build constraints decide the imports.
-	if diff := cmp.Diff(list.exec().Meta.Args, []string{helperBin, "deps", "-o", depsDir, "-std", stdDir, "-tags", "", "./cmd/app"}); diff != "" {
+	if diff := cmp.Diff(list.exec().Meta.Args, inWorkspace([]string{helperBin, "deps", "-o", depsDir, "-std", stdDir, "-tags", "", "./cmd/app"})); diff != "" {
 		t.Errorf("list args (-got +want):\n%s", diff)
 	}
 	if diff := cmp.Diff(list.mountDests(), []string{"/", "/go/cache", "/go/pkg/mod", helperDir, depsDir, stdDir, "/src"}); diff != "" {
@@ -230,7 +230,7 @@ func TestDependencyGroups(t *testing.T) {
 			_, g := convert(t, tc.goimagefile, crossOpts(arm64))
 			var got [][]string
 			for _, n := range g.namedPrefix("list the dependencies of ") {
-				got = append(got, n.exec().Meta.Args[6:])
+				got = append(got, n.exec().Meta.Args[9:])
 			}
 			if diff := cmp.Diff(got, tc.wantLists); diff != "" {
 				t.Errorf("list steps (-got +want):\n%s", diff)

@@ -62,7 +62,7 @@ func (c *converter) download() (llb.State, error) {
 	args := []string{helperBin, "download", "-sums", srcDir}
 	args = append(args, c.moduleCacheArgs()...)
 	run := c.builder.Run(append(append(envOpts(env), opts...),
-		llb.Args(args),
+		llb.Args(inWorkspace(args)),
 		llb.Dir(c.moduleDir()),
 		llb.WithCustomName("go mod download"),
 		c.location(modField(c.plan.Spec.Dir)),

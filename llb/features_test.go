@@ -195,7 +195,7 @@ func TestTestTarget(t *testing.T) {
 	}
 	g := load(t, st)
 	n := g.named("go test ./pkg/... linux/amd64")
-	if diff := cmp.Diff(n.exec().Meta.Args, []string{"go", "test", "-trimpath", "-short", "-count=1", "./pkg/..."}); diff != "" {
+	if diff := cmp.Diff(n.exec().Meta.Args, inWorkspace([]string{"go", "test", "-trimpath", "-short", "-count=1", "./pkg/..."})); diff != "" {
 		t.Errorf("args (-got +want):\n%s", diff)
 	}
 	if n.exec().Network != pb.NetMode_NONE {

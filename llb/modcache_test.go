@@ -69,7 +69,7 @@ func TestModuleCacheScope(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			_, g := convert(t, minimal+tt.fields, crossOpts(amd64))
 			dl := g.named(downloadName)
-			if diff := cmp.Diff(dl.exec().Meta.Args[4:], tt.wantArgs); diff != "" {
+			if diff := cmp.Diff(dl.exec().Meta.Args[7:], tt.wantArgs); diff != "" {
 				t.Errorf("cache args (-got +want):\n%s", diff)
 			}
 			if diff := cmp.Diff(moduleCacheMounts(dl), tt.want); diff != "" {

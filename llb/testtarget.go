@@ -22,7 +22,7 @@ func ConvertTest(ctx context.Context, p *plan.Plan, opt Options) (llb.State, err
 	}
 	t := p.Test
 	args := append([]string{"go", "test", "-trimpath"}, t.Flags...)
-	run := c.offlineGoRun(c.builder, c.offlineEnv(), append(args, t.Packages...), c.moduleDir(), in.modCache,
+	run := c.offlineGoRun(c.builder, c.offlineEnv(), inWorkspace(append(args, t.Packages...)), c.moduleDir(), in.modCache,
 		llb.WithCustomNamef("go test %s %s", strings.Join(t.Packages, " "), platforms.Format(c.target)), c.at(t.At))
 	run.AddMount(srcDir, in.src, llb.Readonly)
 	return run.AddMount(outDir, llb.Scratch()), nil

@@ -24,6 +24,10 @@
 //	    runs `go mod download` into $GOMODCACHE with, as the first module proxy, the files
 //	    of the persistent directories that match the go.sum files under -sums, and keeps in
 //	    -cache what it fetched: only modules the caches lack come from the network.
+//	goimage-helper workspace -- CMD ARG...
+//	    runs CMD with GOWORK naming a writable copy of the working directory's go.work, if
+//	    there is one: the go command writes missing checksums to go.work.sum even with
+//	    -mod=readonly, and the source is a read-only mount.
 //	goimage-helper warm [-copy DIR]... -- CMD ARG...
 //	    runs CMD, in a writable merged copy of the -copy directories if any, and succeeds
 //	    even when CMD fails: warming a cache is an optimisation, and
@@ -44,7 +48,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: goimage-helper deps|modules|download|cacheprog|warm|sbom|credentials ..."))
+		fail(errors.New("usage: goimage-helper deps|modules|download|cacheprog|warm|workspace|sbom|credentials ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -58,6 +62,8 @@ func main() {
 		err = cacheprog(os.Args[2:], os.Stdin, os.Stdout)
 	case "warm":
 		err = warm(os.Args[2:])
+	case "workspace":
+		err = workspace(os.Args[2:])
 	case "sbom":
 		err = sbom(os.Args[2:])
 	case "credentials":
