@@ -335,11 +335,19 @@ func goSteps(vertices []vertex) []goStep {
 	var steps []goStep
 	for _, v := range vertices {
 		e := v.op.GetExec()
-		if e == nil || len(e.Meta.Args) < 2 || e.Meta.Args[0] != "go" || !slices.Contains([]string{"build", "test"}, e.Meta.Args[1]) ||
+		if e == nil {
+			continue
+		}
+		// The build's go commands run through goimage-helper workspace.
+		args := e.Meta.Args
+		if len(args) > 3 && slices.Equal(args[1:3], []string{"workspace", "--"}) {
+			args = args[3:]
+		}
+		if len(args) < 2 || args[0] != "go" || !slices.Contains([]string{"build", "test"}, args[1]) ||
 			!strings.HasPrefix(v.name, "go ") { // the helper's own build is [internal]
 			continue
 		}
-		s := goStep{Name: v.name, RunsOn: v.op.Platform.OS + "/" + v.op.Platform.Architecture, Args: e.Meta.Args[2:]}
+		s := goStep{Name: v.name, RunsOn: v.op.Platform.OS + "/" + v.op.Platform.Architecture, Args: args[2:]}
 		for _, kv := range e.Meta.Env {
 			if v, ok := strings.CutPrefix(kv, "GOARCH="); ok {
 				s.GOARCH = v
