@@ -14,9 +14,18 @@ RUN --mount=type=bind,target=. \
     --mount=type=cache,id=goimage-frontend-gocache,target=/go/cache \
     GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath -ldflags="-s -w -buildid=" -o /out/goimage-frontend ./cmd/goimage-frontend
+# goimage-helper for the platform the frontend runs on, which is the build platform of the
+# builds it serves, in the directory named by its source (hack/helper-dir): the frontend
+# mounts it from this image instead of compiling it in every cold build.
+RUN --mount=type=bind,target=. \
+    --mount=type=cache,id=goimage-frontend-gocache,target=/go/cache \
+    dir=/out$(sh hack/helper-dir) && mkdir -p "$dir" && \
+    GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath -ldflags="-s -w -buildid=" -o "$dir/goimage-helper" ./llb/helper
 
 FROM scratch
 COPY --from=build /out/goimage-frontend /goimage-frontend
+COPY --from=build /out/goimage /goimage
 # The frontend talks to BuildKit over stdio only, and the caps tell BuildKit which gateway
 # features it relies on (named contexts, subrequests, frontend inputs).
 LABEL moby.buildkit.frontend.network.none="true" \

@@ -196,6 +196,14 @@ func (v *vertices) get(t *testing.T, name string) *client.Vertex {
 	return vx
 }
 
+// has reports whether the build had a step named name.
+func (v *vertices) has(name string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	_, ok := v.byName[name]
+	return ok
+}
+
 // reused reports whether the step did not run: it was a cache hit, local or imported.
 func (v *vertices) reused(t *testing.T, name string) bool {
 	t.Helper()

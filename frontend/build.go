@@ -93,13 +93,15 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	if planErr != nil && !test { // go test reads none of the binaries' flags
 		return nil, withSource(planErr, src.SourceMap)
 	}
+	imgs := &images{bc: bc, c: c}
 	opt := goimagellb.Options{
 		BuildPlatform:    bc.BuildPlatforms[0],
 		Epoch:            epoch,
 		SourceMap:        src.SourceMap,
 		CacheIDNamespace: bc.CacheIDNamespace,
 		Labels:           ociLabels(c.BuildOpts().Opts, epoch),
-		Images:           &images{bc: bc, c: c},
+		Images:           imgs,
+		Helper:           prebuiltHelper(ctx, c, imgs, bc.BuildPlatforms[0]),
 		Context: func(opts ...llb.LocalOption) (llb.State, error) {
 			st, err := bc.MainContext(ctx, opts...)
 			if err != nil {

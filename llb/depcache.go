@@ -125,7 +125,7 @@ func (c *converter) requiredModules(list, modCache llb.State, what, target, fiel
 		llb.WithCustomNamef("select the modules of %s %s", what, target),
 		c.location(field),
 	)...)
-	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	c.mountHelper(run)
 	run.AddMount(depsDir, list, llb.Readonly)
 	run.AddMount(goModCache, modCache, llb.Readonly)
 	return run.AddMount(modulesDir, llb.Scratch())
@@ -167,7 +167,7 @@ func (c *converter) offlineGoRun(root llb.State, env, args []string, dir string,
 // serves from there: the go command's own cache checks only an output's size, so one
 // corrupted file would break every later build that reads it.
 func (c *converter) mountBuildCache(run llb.ExecState) {
-	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	c.mountHelper(run)
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 }
 

@@ -2,12 +2,14 @@ package llb
 
 import (
 	"context"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 )
 
@@ -287,5 +289,49 @@ func TestBuildCacheAlwaysVerified(t *testing.T) {
 	}
 	if checked < 8 {
 		t.Errorf("only %d steps mount the shared build cache: the check above saw too little", checked)
+	}
+}
+
+// TestHelperDirScript checks that hack/helper-dir, which the frontend image's Dockerfile runs
+// to place goimage-helper, names the directory HelperDir names for the embedded source.
+func TestHelperDirScript(t *testing.T) {
+	out, err := exec.Command("sh", "../hack/helper-dir", "helper").Output()
+	if err != nil {
+		t.Fatalf("hack/helper-dir: %v", err)
+	}
+	if got, want := strings.TrimSpace(string(out)), HelperDir(); got != want {
+		t.Errorf("hack/helper-dir = %q, HelperDir() = %q", got, want)
+	}
+}
+
+// TestPrebuiltHelper converts with a helper built ahead: no step builds it, every step that
+// runs it mounts the given state's HelperDir read-only (keyed on that directory alone), and
+// the standard library compile reads no helper build cache.
+func TestPrebuiltHelper(t *testing.T) {
+	opt := crossOpts(arm64)
+	const frontend = "docker.io/goimage/frontend@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	opt.Helper = &PrebuiltHelper{State: llb.Image(frontend), Dir: HelperDir()}
+	_, g := convert(t, minimal, opt)
+	if slices.Contains(g.names(), helperBuildName) {
+		t.Errorf("%q is in the graph of a prebuilt helper", helperBuildName)
+	}
+	var mounts int
+	for _, n := range g.execs() {
+		m := n.mount(helperDir)
+		if m == nil {
+			continue
+		}
+		mounts++
+		from, _ := n.mountSource(helperDir)
+		if from == nil || from.source().GetIdentifier() != "docker-image://"+frontend || m.Selector != HelperDir() || !m.Readonly {
+			t.Errorf("%s: %s from %v selector %q, want the frontend image's %s, read-only", n, helperDir, from, m.Selector, HelperDir())
+		}
+	}
+	if mounts < 4 {
+		t.Errorf("%d steps mount the helper, want the download, list, select, compiles and go build", mounts)
+	}
+	std := g.named(stdCompileName)
+	if from, _ := std.mountSource(helperCacheDir); from != nil {
+		t.Errorf("%s: %s comes from %v, want an empty directory", std, helperCacheDir, from)
 	}
 }

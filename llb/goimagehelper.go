@@ -1,7 +1,9 @@
 package llb
 
 import (
+	"crypto/sha256"
 	"embed"
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
@@ -35,6 +37,30 @@ const (
 
 // helperGoMod asks for nothing newer than the go list flags the helper uses.
 const helperGoMod = "module goimage-helper\n\ngo 1.19\n"
+
+// HelperDir is where an image built ahead keeps goimage-helper for this package's helper
+// source: a directory named by the source's digest, so that a frontend uses a prebuilt
+// helper only when it was built from the very source the frontend embeds.
+func HelperDir() string {
+	names, _ := fs.Glob(helperSource, "helper/*.go") // sorted; the pattern is constant and valid
+	h := sha256.New()
+	for _, name := range names {
+		data, _ := helperSource.ReadFile(name) // embedded: cannot fail
+		h.Write(data)
+	}
+	return fmt.Sprintf("/goimage/helper/%x", h.Sum(nil)[:8])
+}
+
+// mountHelper mounts goimage-helper, read-only, at helperDir.
+func (c *converter) mountHelper(run llb.ExecState) {
+	if h := c.opt.Helper; h != nil {
+		// BuildKit keys a read-only mount with a selector on that directory's content: the
+		// steps stay cached across frontend images that carry the same helper.
+		run.AddMount(helperDir, h.State, llb.Readonly, llb.SourcePath(h.Dir))
+		return
+	}
+	run.AddMount(helperDir, c.helper(), llb.Readonly)
+}
 
 // helper builds goimage-helper once per builder image: its key is the source and the builder,
 // so it is a cache hit in every later build and exported with the rest of the cache.
@@ -72,8 +98,12 @@ func (c *converter) helper() llb.State {
 	return st
 }
 
-// helperCache is the build cache goimage-helper was compiled with, a layer of its build step.
+// helperCache is the build cache goimage-helper was compiled with, a layer of its build step;
+// empty for a prebuilt helper.
 func (c *converter) helperCache() llb.State {
+	if c.opt.Helper != nil {
+		return llb.Scratch()
+	}
 	c.helper()
 	return c.helperCacheState
 }

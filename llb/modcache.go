@@ -114,6 +114,6 @@ func (c *converter) credentialsDigest() llb.State {
 		llb.WithCustomName("[internal] digest the credentials of the module download"),
 		c.location("private"),
 	)...)
-	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	c.mountHelper(run)
 	return run.AddMount(credentialsDir, llb.Scratch())
 }

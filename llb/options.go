@@ -34,6 +34,17 @@ type Options struct {
 	// Labels are added to the image configuration under the spec's own (which win): the OCI
 	// annotations the frontend knows from the build, such as the VCS source and revision.
 	Labels map[string]string
+	// Helper is goimage-helper built ahead for the build platform, from this package's
+	// helper source (HelperDir says where); nil means the graph builds it, a compile on the
+	// critical path of a cold build.
+	Helper *PrebuiltHelper
+}
+
+// PrebuiltHelper is goimage-helper in a state built ahead of the build, such as the
+// frontend's own image: the executable goimage-helper in directory Dir of State.
+type PrebuiltHelper struct {
+	State llb.State
+	Dir   string
 }
 
 // ImageSource resolves an image reference for a platform: its state and configuration.

@@ -25,6 +25,6 @@ func (c *converter) sbom(image llb.State) llb.State {
 		llb.WithCustomNamef("SBOM of %s %s", strings.Join(names, " "), platforms.Format(c.target)), c.location("binaries"),
 	)...)
 	run.AddMount("/goimage/image", image, llb.Readonly)
-	run.AddMount(helperDir, c.helper(), llb.Readonly)
+	c.mountHelper(run)
 	return run.AddMount(outDir, llb.Scratch())
 }

@@ -30,6 +30,8 @@ import (
 type Image struct {
 	Config dockerspec.DockerOCIImageConfig
 	Digest digest.Digest
+	// Files are its root filesystem, which a solve of the image serves; nil serves none.
+	Files fs.FS
 }
 
 // Client is the gateway. Its zero value has no files, images or options.
@@ -112,6 +114,9 @@ func (c *Client) Solve(_ context.Context, req client.SolveRequest) (*client.Resu
 		}
 		ref.files, ref.patterns = files, patterns(src.Attrs)
 	}
+	if name, ok := imageName(src); ok {
+		ref.files = c.Images[name].Files
+	}
 	res := client.NewResult()
 	res.SetRef(ref)
 	return res, nil
@@ -183,6 +188,16 @@ func localName(src *pb.SourceOp) (string, bool) {
 		return "", false
 	}
 	return strings.CutPrefix(src.Identifier, "local://")
+}
+
+// imageName is the reference of an image source without its digest, as Images holds it.
+func imageName(src *pb.SourceOp) (string, bool) {
+	if src == nil {
+		return "", false
+	}
+	ref, ok := strings.CutPrefix(src.Identifier, "docker-image://")
+	name, _, _ := strings.Cut(ref, "@")
+	return name, ok
 }
 
 // patterns are the follow paths and include patterns of a local source.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -30,7 +31,7 @@ func (r *Ref) Evaluate(context.Context) error { return nil }
 
 // open checks that the local source transferred name.
 func (r *Ref) open(name string) (string, error) {
-	name = path.Clean(name)
+	name = strings.TrimPrefix(path.Clean("/"+name), "/") // fs.FS names are relative
 	if r.files == nil || !selected(r.patterns, name) {
 		return "", &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
