@@ -52,6 +52,10 @@ func run(runs int, variants, scenarios []string, sources, work string, dirs []st
 	if len(dirs) == 0 {
 		dirs = []string{"examples/hello", "examples/deps", "examples/multi", "hack/bench-projects/yq"}
 	}
+	bumps, err := bench.ReadBumps("hack/bench-bumps")
+	if err != nil {
+		return err
+	}
 	var projects []*bench.Project
 	for _, d := range dirs {
 		p, err := bench.LoadProject(d, sources, work)
@@ -59,6 +63,7 @@ func run(runs int, variants, scenarios []string, sources, work string, dirs []st
 			fmt.Fprintf(os.Stderr, "bench: skipping %s: %v\n", d, err)
 			continue
 		}
+		p.Bump = bumps[p.Name]
 		projects = append(projects, p)
 	}
 	if len(projects) == 0 {

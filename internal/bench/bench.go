@@ -22,11 +22,12 @@ const (
 	Gomod     = "gomod"     // a dependency added or bumped with go get
 	CI        = "ci"        // a fresh buildkitd importing the registry cache of the last build
 	CIEdit    = "ci-edit"   // the same after an edit
+	CIGomod   = "ci-gomod"  // the same after the project's bump of a module it imports (hack/bench-bumps)
 	Platforms = "platforms" // linux/amd64 and linux/arm64, after buildctl prune --all
 )
 
 // AllScenarios in run and report order.
-var AllScenarios = []string{Cold, Noop, Edit, Gomod, CI, CIEdit, Platforms}
+var AllScenarios = []string{Cold, Noop, Edit, Gomod, CI, CIEdit, CIGomod, Platforms}
 
 // Options say what to measure and where.
 type Options struct {
@@ -117,7 +118,12 @@ func (v *variantRun) all(ctx context.Context) error {
 		return err
 	}
 	if v.variant != Goimage && v.variant != Host {
-		if err := os.WriteFile(filepath.Join(v.dir, "Dockerfile"), []byte(dockerfile(v.variant, v.p.Plan)), 0o644); err != nil {
+		df := dockerfile(v.variant, v.p.Plan)
+		if v.variant == DockerInit {
+			_, err := os.Stat(filepath.Join(v.p.moduleDir(v.ctxDir()), "go.sum"))
+			df = dockerInitDockerfile(v.p.Plan, err == nil)
+		}
+		if err := os.WriteFile(filepath.Join(v.dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 			return err
 		}
 	}
@@ -134,10 +140,21 @@ func (v *variantRun) all(ctx context.Context) error {
 		{Gomod, func(i int) error { return v.p.bumpModule(v.ctxDir(), i) }, func(ctx context.Context) error { return b.build(ctx, one) }},
 		{CI, nil, b.fresh},
 		{CIEdit, v.edit, b.fresh},
+		// Each run exports the cache of the state it starts from, then moves the module one
+		// step, the other way on every second run.
+		{CIGomod, func(i int) error {
+			if err := b.exportCache(ctx); err != nil {
+				return fmt.Errorf("export the cache: %w", err)
+			}
+			return v.p.bump(v.ctxDir(), i)
+		}, b.fresh},
 		{Platforms, func(int) error { return b.reset(ctx) }, func(ctx context.Context) error { return b.build(ctx, two) }},
 	}
 	for _, st := range steps {
 		if !v.selected(st.scenario) {
+			continue
+		}
+		if st.scenario == CIGomod && (v.p.Bump == nil || !b.supportsCI()) {
 			continue
 		}
 		if st.scenario == CI || st.scenario == CIEdit {

@@ -21,6 +21,35 @@ type Project struct {
 	// Plan is what its Goimagefile means, resolved without build args: the variants
 	// other than goimage build the same binaries from it.
 	Plan *plan.Plan
+	// Bump is the ci-gomod scenario's module bump; nil: the project has no ci-gomod.
+	Bump *Bump
+}
+
+// Bump is one version step of a module the project imports.
+type Bump struct {
+	Module, From, To string
+}
+
+// ReadBumps reads a bumps file (hack/bench-bumps): lines "PROJECT MODULE FROM -> TO", with
+// # comments.
+func ReadBumps(file string) (map[string]*Bump, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	bumps := map[string]*Bump{}
+	for i, line := range strings.Split(string(data), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+		case len(f) == 5 && f[3] == "->":
+			bumps[f[0]] = &Bump{Module: f[1], From: f[2], To: f[4]}
+		default:
+			return nil, fmt.Errorf("%s:%d: want PROJECT MODULE FROM -> TO", file, i+1)
+		}
+	}
+	return bumps, nil
 }
 
 // LoadProject reads dir/Goimagefile. A directory with a SOURCE file ("REPO COMMIT", for a
@@ -177,6 +206,29 @@ func RecordedInit(dir string) (string, error) {
 		return "", fmt.Errorf("%s/Goimagefile.init: no line \"# Written by goimage init\"", dir)
 	}
 	return lines[0] + strings.Join(lines[i:], ""), nil
+}
+
+// bump moves the project's Bump module to its To version on even runs and back to From on
+// odd ones, with the host's go command, after checking that go.mod requires the version it
+// moves from.
+func (p *Project) bump(ctx string, n int) error {
+	from, to := p.Bump.From, p.Bump.To
+	if n%2 == 1 {
+		from, to = to, from
+	}
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	list := exec.Command("go", "list", "-m", "-f", "{{.Version}}", p.Bump.Module)
+	list.Dir, list.Env = p.moduleDir(ctx), env
+	out, err := list.Output()
+	if err != nil || strings.TrimSpace(string(out)) != from {
+		return fmt.Errorf("bump %s: go.mod requires %q (%v), not %s", p.Bump.Module, strings.TrimSpace(string(out)), err, from)
+	}
+	get := exec.Command("go", "get", p.Bump.Module+"@"+to)
+	get.Dir, get.Env = p.moduleDir(ctx), env
+	if out, err := get.CombinedOutput(); err != nil {
+		return fmt.Errorf("go get %s@%s: %v\n%s", p.Bump.Module, to, err, out)
+	}
+	return nil
 }
 
 func copyFile(src, dst string) error {
