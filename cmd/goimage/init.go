@@ -111,7 +111,7 @@ func initGoimagefile(dir string) (string, error) {
 			return nil
 		})
 		for _, m := range mains {
-			if !slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) }) {
+			if !builds(bins, m) {
 				left = append(left, fmt.Sprintf("#   %s: not built by %s", mainPath(m.Dir), file))
 			}
 		}
@@ -140,9 +140,8 @@ func initGoimagefile(dir string) (string, error) {
 	// imports a module that works only with cgo.
 	var cgoWhy []string
 	for _, m := range mains {
-		shipped := slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) })
 		switch {
-		case release != nil || !shipped:
+		case release != nil || !builds(bins, m):
 		case m.Cgo:
 			cgoWhy = append(cgoWhy, mainPath(m.Dir)+" imports \"C\"")
 		case m.CgoVia != "":
@@ -271,6 +270,11 @@ func writeBinary(b *strings.Builder, bin initBinary) {
 		}
 		fmt.Fprintf(b, "    %s: %s\n", list.field, yamlList(list.values))
 	}
+}
+
+// builds reports whether one of bins builds main package m.
+func builds(bins []initBinary, m mainPackage) bool {
+	return slices.ContainsFunc(bins, func(b initBinary) bool { return b.Main == mainPath(m.Dir) })
 }
 
 // mainPath is a main package's directory as the Goimagefile's main spells it.

@@ -28,7 +28,7 @@ type mainPackage struct {
 	Module string
 	// LeftOut says why it is not a binary of the image; "" when it is one.
 	LeftOut string
-	// Vars are the version variables -X can set in it and in its module's version packages.
+	// Vars are the version variables -X can set in it and in the packages it imports.
 	Vars []versionVar
 	// Cgo says it has files that import "C"; CgoVia is a module known to work only with cgo
 	// that it imports, itself or through packages of the modules init reads.
@@ -149,7 +149,8 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, dep := range importedBy(p.ImportPath, imports) {
+		deps := importedBy(p.ImportPath, imports)
+		for _, dep := range slices.Sorted(slices.Values(deps)) {
 			vars = append(vars, shared[dep]...)
 		}
 		within, err := filepath.Rel(filepath.Join(dir, p.mod), p.Dir)
@@ -159,7 +160,7 @@ func findMains(dir, repo string) ([]mainPackage, error) {
 		within = filepath.ToSlash(within)
 		rank := rankOf(within, p.modPath, repo)
 		out = append(out, mainPackage{Dir: path.Join(p.mod, within), Module: p.modPath, LeftOut: leftOut(within, rank, p.listedPackage),
-			Vars: vars, Cgo: len(p.CgoFiles) > 0, CgoVia: cgoVia(p.ImportPath, imports), rank: rank, module: p.index})
+			Vars: vars, Cgo: len(p.CgoFiles) > 0, CgoVia: cgoVia(append([]string{p.ImportPath}, deps...), imports), rank: rank, module: p.index})
 	}
 	slices.SortStableFunc(out, func(a, b mainPackage) int {
 		if a.rank != b.rank {
@@ -280,23 +281,23 @@ func importsOf(p listedPackage) ([]string, error) {
 	return paths, nil
 }
 
-// importedBy are the packages init read that pkg imports, directly or not, sorted.
+// importedBy are the packages init read that pkg imports, directly or not, in the order a
+// breadth-first walk of the imports reaches them.
 func importedBy(pkg string, imports map[string][]string) []string {
 	seen := map[string]bool{pkg: true}
-	queue := []string{pkg}
 	var out []string
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
+	visit := func(p string) {
 		for _, ip := range imports[p] {
 			if _, ours := imports[ip]; ours && !seen[ip] {
 				seen[ip] = true
-				queue = append(queue, ip)
 				out = append(out, ip)
 			}
 		}
 	}
-	slices.Sort(out)
+	visit(pkg)
+	for i := 0; i < len(out); i++ { // out grows as the walk goes
+		visit(out[i])
+	}
 	return out
 }
 
@@ -305,23 +306,15 @@ var cgoOnly = []string{"github.com/mattn/go-sqlite3", "github.com/mattn/go-oci8"
 	"github.com/confluentinc/confluent-kafka-go", "github.com/google/gopacket/pcap",
 	"github.com/tecbot/gorocksdb", "github.com/linxGnu/grocksdb"}
 
-// cgoVia is a cgo-only module a package imports, itself or through the packages of the
-// modules init reads (imports holds theirs); "" for none.
-func cgoVia(pkg string, imports map[string][]string) string {
-	seen := map[string]bool{pkg: true}
-	queue := []string{pkg}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
+// cgoVia is a cgo-only module that one of pkgs imports (a main package, then what it imports
+// among the packages init reads, in importedBy's order; imports holds theirs); "" for none.
+func cgoVia(pkgs []string, imports map[string][]string) string {
+	for _, p := range pkgs {
 		for _, ip := range imports[p] {
 			for _, m := range cgoOnly {
 				if ip == m || strings.HasPrefix(ip, m+"/") {
 					return m
 				}
-			}
-			if _, ours := imports[ip]; ours && !seen[ip] {
-				seen[ip] = true
-				queue = append(queue, ip)
 			}
 		}
 	}
