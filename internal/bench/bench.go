@@ -118,10 +118,12 @@ func (v *variantRun) all(ctx context.Context) error {
 		return err
 	}
 	if v.variant != Goimage && v.variant != Host {
-		df := dockerfile(v.variant, v.p.Plan)
+		var df string
 		if v.variant == DockerInit {
 			_, err := os.Stat(filepath.Join(v.p.moduleDir(v.ctxDir()), "go.sum"))
 			df = dockerInitDockerfile(v.p.Plan, err == nil)
+		} else {
+			df = dockerfile(v.variant, v.p.Plan)
 		}
 		if err := os.WriteFile(filepath.Join(v.dir, "Dockerfile"), []byte(df), 0o644); err != nil {
 			return err

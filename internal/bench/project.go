@@ -180,13 +180,19 @@ const gomodModule = "github.com/google/uuid"
 // bumpModule requires gomodModule at the n-th version with the host's go command, which
 // updates go.mod and go.sum as a developer's `go get` would.
 func (p *Project) bumpModule(ctx string, n int) error {
-	cmd := exec.Command("go", "get", gomodModule+"@"+gomodVersions[n%len(gomodVersions)])
-	cmd.Dir = p.moduleDir(ctx)
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := p.goCommand(ctx, "get", gomodModule+"@"+gomodVersions[n%len(gomodVersions)]).CombinedOutput(); err != nil {
 		return fmt.Errorf("go get: %v\n%s", err, out)
 	}
 	return nil
+}
+
+// goCommand is the host's go command in the module of a copy of the context, as a developer
+// runs it: go.mod and go.sum updated as needed, the local toolchain, no go.work.
+func (p *Project) goCommand(ctx string, args ...string) *exec.Cmd {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = p.moduleDir(ctx)
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	return cmd
 }
 
 // RecordedInit is what goimage init wrote for the corpus project in dir, as its
@@ -216,16 +222,11 @@ func (p *Project) bump(ctx string, n int) error {
 	if n%2 == 1 {
 		from, to = to, from
 	}
-	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
-	list := exec.Command("go", "list", "-m", "-f", "{{.Version}}", p.Bump.Module)
-	list.Dir, list.Env = p.moduleDir(ctx), env
-	out, err := list.Output()
+	out, err := p.goCommand(ctx, "list", "-m", "-f", "{{.Version}}", p.Bump.Module).Output()
 	if err != nil || strings.TrimSpace(string(out)) != from {
 		return fmt.Errorf("bump %s: go.mod requires %q (%v), not %s", p.Bump.Module, strings.TrimSpace(string(out)), err, from)
 	}
-	get := exec.Command("go", "get", p.Bump.Module+"@"+to)
-	get.Dir, get.Env = p.moduleDir(ctx), env
-	if out, err := get.CombinedOutput(); err != nil {
+	if out, err := p.goCommand(ctx, "get", p.Bump.Module+"@"+to).CombinedOutput(); err != nil {
 		return fmt.Errorf("go get %s@%s: %v\n%s", p.Bump.Module, to, err, out)
 	}
 	return nil

@@ -31,10 +31,7 @@ func dockerfile(variant string, p *plan.Plan) string {
 	s := p.Spec
 	var b strings.Builder
 	fmt.Fprintf(&b, "FROM --platform=$BUILDPLATFORM %s AS build\nWORKDIR /src\n", p.Builder.Ref)
-	mod := ""
-	if s.Dir != "." {
-		mod = s.Dir + "/"
-	}
+	mod := modulePrefix(s.Dir)
 	cacheMod, cacheBuild := "", ""
 	if variant == Seed004 {
 		cacheMod = "--mount=type=cache,target=/go/pkg/mod "
@@ -50,10 +47,7 @@ func dockerfile(variant string, p *plan.Plan) string {
 		flags = ""
 	}
 	for _, bin := range p.Binaries {
-		tags := ""
-		if len(bin.Tags) > 0 {
-			tags = "-tags " + strings.Join(bin.Tags, ",") + " "
-		}
+		tags := tagsFlag(bin.Tags)
 		fmt.Fprintf(&b, "RUN %scd %s && CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build %s%s-o /out/%s %s\n",
 			cacheBuild, path.Join("/src", s.Dir), flags, tags, bin.Name, bin.Package)
 	}
@@ -81,10 +75,7 @@ func dockerInitDockerfile(p *plan.Plan, hasGoSum bool) string {
 	// No `# syntax=docker/dockerfile:1` line, which the template has: the workbench has no
 	// such image, and the daemon's built-in Dockerfile frontend knows every mount it uses.
 	fmt.Fprintf(&b, "FROM --platform=$BUILDPLATFORM %s AS build\nWORKDIR /src\n", p.Builder.Ref)
-	mod := ""
-	if s.Dir != "." {
-		mod = s.Dir + "/"
-	}
+	mod := modulePrefix(s.Dir)
 	b.WriteString("RUN --mount=type=cache,target=/go/pkg/mod/ \\\n")
 	if hasGoSum {
 		fmt.Fprintf(&b, "    --mount=type=bind,source=%sgo.sum,target=%s/go.sum \\\n", mod, dir)
@@ -93,10 +84,7 @@ func dockerInitDockerfile(p *plan.Plan, hasGoSum bool) string {
 		"    cd %s && go mod download -x\n", mod, dir, dir)
 	b.WriteString("ARG TARGETARCH\n")
 	for _, bin := range p.Binaries {
-		tags := ""
-		if len(bin.Tags) > 0 {
-			tags = "-tags " + strings.Join(bin.Tags, ",") + " "
-		}
+		tags := tagsFlag(bin.Tags)
 		fmt.Fprintf(&b, "RUN --mount=type=cache,target=/go/pkg/mod/ \\\n    --mount=type=bind,target=. \\\n"+
 			"    cd %s && CGO_ENABLED=0 GOARCH=$TARGETARCH go build %s-o /bin/%s %s\n", dir, tags, bin.Name, bin.Package)
 	}
@@ -111,4 +99,21 @@ func dockerInitDockerfile(p *plan.Plan, hasGoSum bool) string {
 	}
 	fmt.Fprintf(&b, "ENTRYPOINT [ %q ]\n", "/bin/"+p.Binaries[0].Name)
 	return b.String()
+}
+
+// modulePrefix is the context path of the module directory, "" or "DIR/", to which a file
+// name is appended.
+func modulePrefix(dir string) string {
+	if dir == "." {
+		return ""
+	}
+	return dir + "/"
+}
+
+// tagsFlag is go build's -tags flag and a space, "" for no tags.
+func tagsFlag(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	return "-tags " + strings.Join(tags, ",") + " "
 }
