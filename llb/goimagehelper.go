@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/goimage/goimage/plan"
 	"github.com/moby/buildkit/client/llb"
@@ -41,7 +42,10 @@ const helperGoMod = "module goimage-helper\n\ngo 1.19\n"
 // HelperDir is where an image built ahead keeps goimage-helper for this package's helper
 // source: a directory named by the source's digest, so that a frontend uses a prebuilt
 // helper only when it was built from the very source the frontend embeds.
-func HelperDir() string {
+func HelperDir() string { return prebuiltHelperDir() }
+
+// prebuiltHelperDir hashes the embedded source once: the frontend asks on every build.
+var prebuiltHelperDir = sync.OnceValue(func() string {
 	names, _ := fs.Glob(helperSource, "helper/*.go") // sorted; the pattern is constant and valid
 	h := sha256.New()
 	for _, name := range names {
@@ -49,7 +53,7 @@ func HelperDir() string {
 		h.Write(data)
 	}
 	return fmt.Sprintf("/goimage/helper/%x", h.Sum(nil)[:8])
-}
+})
 
 // mountHelper mounts goimage-helper, read-only, at helperDir.
 func (c *converter) mountHelper(run llb.ExecState) {
