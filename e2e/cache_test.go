@@ -48,8 +48,12 @@ func TestEditKeepsDownloadCached(t *testing.T) {
 // that no package of the build imports is added (a test or tool dependency), then a module
 // the build imports is moved to another version. The first leaves the selected modules, and
 // so the dependency compile, as they were; the second compiles the dependencies again.
+//
+// It runs on a buildkitd of its own: on the shared one, an earlier run may have built the
+// states it moves to, and then their steps would rightly be cache hits.
 func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
-	c := daemon(t)
+	daemon(t) // the workbench, whose registry the fresh daemon pulls from
+	c := freshDaemon(t)
 	dir := example(t, "deps")
 	if _, _, err := solve(t, c, dir, nil); err != nil {
 		t.Fatalf("first build: %v", err)
@@ -90,6 +94,29 @@ func goGet(t *testing.T, dir, module string) {
 	}
 }
 
+// freshDaemon is a client of a buildkitd with an empty root of its own, stopped at the
+// test's end.
+func freshDaemon(t *testing.T) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	fresh, err := workbench.StartDaemon(ctx, t.TempDir())
+	if err != nil {
+		t.Fatalf("fresh buildkitd: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := fresh.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	fc, err := client.New(context.Background(), fresh.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fc.Close() })
+	return fc
+}
+
 // TestFreshBuilderImportsCache is CI's case: a builder with an empty root imports the registry
 // cache of an earlier build and builds after an edit. Modules and compiled dependencies come
 // from the cache, as layers; only the main module compiles.
@@ -102,22 +129,7 @@ func TestFreshBuilderImportsCache(t *testing.T) {
 		append(buildArgs, "--export-cache", "type=registry,mode=max,ref="+cacheRef)...)
 	appendEdit(t, filepath.Join(dir, "main.go"))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	fresh, err := workbench.StartDaemon(ctx, t.TempDir())
-	if err != nil {
-		t.Fatalf("fresh buildkitd: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := fresh.Stop(); err != nil {
-			t.Error(err)
-		}
-	})
-	fc, err := client.New(ctx, fresh.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fc.Close()
+	fc := freshDaemon(t)
 	ref := imageRef(t, "deps-fresh")
 	_, steps, err := solveOpt(t, fc, dir, map[string]string{"build-arg:VERSION": "4.5.6"}, client.SolveOpt{
 		CacheImports: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": cacheRef}}},
