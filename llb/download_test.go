@@ -279,3 +279,59 @@ func TestDefaultPath(t *testing.T) {
 		t.Errorf("PATH = %q, want %q", got, defaultPath)
 	}
 }
+
+// TestDownloadRoot checks where the download step runs: on the toolchain layer with the
+// builder's CA bundle when it fetches from a module proxy alone, on the builder wherever it
+// may run git or uses credentials.
+func TestDownloadRoot(t *testing.T) {
+	tests := []struct {
+		desc        string
+		goimagefile string
+		images      ImageSource
+		want        string // "toolchain" or "builder"
+	}{
+		{desc: "the default proxy", goimagefile: minimal, images: golangImages(defaultPath), want: "toolchain"},
+		{desc: "a proxy list that falls back to direct", goimagefile: minimal + "goproxy: https://proxy.example.com|direct\n", images: golangImages(defaultPath), want: "toolchain"},
+		{desc: "direct first", goimagefile: minimal + "goproxy: direct\n", images: golangImages(defaultPath), want: "builder"},
+		{desc: "goprivate", goimagefile: minimal + "goprivate: example.com/*\n", images: golangImages(defaultPath), want: "builder"},
+		{desc: "a netrc secret", goimagefile: minimal + "private: {netrc: gitlab}\n", images: golangImages(defaultPath), want: "builder"},
+		{desc: "an SSH agent", goimagefile: minimal + "private: {ssh: true}\n", images: golangImages(defaultPath), want: "builder"},
+		{desc: "cgo", goimagefile: minimal + "cgo: true\n", images: golangImages(defaultPath), want: "builder"},
+		{desc: "an explicit builder", goimagefile: minimal + "builder: golang:1.26\n", images: golangImages(defaultPath), want: "builder"},
+		{desc: "a builder without configuration", goimagefile: minimal, want: "builder"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, g := convert(t, tc.goimagefile, Options{BuildPlatform: amd64, Images: tc.images})
+			n := g.named(downloadName)
+			root, _ := n.mountSource("/")
+			got := "other: " + root.String()
+			switch {
+			case root != nil && root.name() == toolchainName:
+				got = "toolchain"
+			case root != nil && root.op.GetSource() != nil && strings.HasSuffix(root.source().Identifier, "/golang:1.26"):
+				got = "builder"
+			}
+			if got != tc.want {
+				t.Fatalf("the download runs on %s, want %s", got, tc.want)
+			}
+			mounted := slices.Contains(n.mountDests(), "/etc/ssl/certs")
+			if got == "builder" {
+				if mounted {
+					t.Errorf("the download on the builder mounts CA certificates")
+				}
+				return
+			}
+			if m := n.mount("/etc/ssl/certs"); !m.Readonly {
+				t.Fatalf("CA certificates mount %v, want read-only", m)
+			}
+			certs, _ := n.mountSource("/etc/ssl/certs")
+			cp := certs.file().Actions[0].GetCopy()
+			from := certs.inputs()
+			if len(from) != 1 || !strings.HasSuffix(from[0].source().Identifier, "/golang:1.26") ||
+				cp.Src != "/etc/ssl/certs/ca-certificates.crt" || cp.Dest != "/ca-certificates.crt" {
+				t.Errorf("CA certificates copied %s -> %s from %v, want the golang image's bundle", cp.Src, cp.Dest, from)
+			}
+		})
+	}
+}

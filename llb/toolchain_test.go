@@ -28,7 +28,7 @@ func TestGoRunRoot(t *testing.T) {
 		"compile the standard library of ./cmd/app linux/arm64": toolchain,
 		"go build ./cmd/app linux/arm64":                        toolchain,
 		"SBOM of /app linux/arm64":                              toolchain,
-		downloadName:                                            builder,
+		downloadName:                                            toolchain,
 		"go install golang.org/x/tools/cmd/stringer@v0.30.0":    builder,
 		"generate: go generate ./...":                           builder,
 	}

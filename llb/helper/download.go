@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -62,15 +64,26 @@ func download(args []string) error {
 	}
 	cmd := exec.Command("go", "mod", "download")
 	cmd.Env = append(os.Environ(), "GOPROXY=file://"+filepath.ToSlash(private)+","+proxy)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = os.Stdout, io.MultiWriter(os.Stderr, &stderr)
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go mod download: %w", err)
+		return fmt.Errorf("go mod download: %w%s", err, noGitHint(stderr.Bytes()))
 	}
 	modCache, err := goEnv("GOMODCACHE")
 	if err != nil {
 		return err
 	}
 	return keepModuleFiles(filepath.Join(modCache, "cache", "download"), *cache, took)
+}
+
+// noGitHint says how to fix a download that needed git where there is none: on the
+// toolchain layer (see the converter's downloadRoot), a module the proxy does not serve
+// falls through to direct, which runs git.
+func noGitHint(stderr []byte) string {
+	if !bytes.Contains(stderr, []byte(`exec: "git": executable file not found`)) {
+		return ""
+	}
+	return " (this step runs on the Go toolchain alone, which has no git: for modules fetched from their repositories, list them in goprivate: or set builder:, either of which runs it on the builder image)"
 }
 
 // goEnv is the value the go command uses for a variable, its default included.

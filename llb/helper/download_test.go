@@ -198,3 +198,22 @@ func treeOf(t *testing.T, dir string) []string {
 	})
 	return files
 }
+
+func TestNoGitHint(t *testing.T) {
+	tests := []struct {
+		desc, stderr string
+		hint         bool
+	}{
+		{desc: "git missing", stderr: "go: example.com/m@v1.0.0: git init --bare: exec: \"git\": executable file not found in $PATH\n", hint: true},
+		{desc: "a checksum mismatch", stderr: "verifying example.com/m@v1.0.0: checksum mismatch\n"},
+		{desc: "no output", stderr: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			got := noGitHint([]byte(tc.stderr))
+			if (got != "") != tc.hint || (tc.hint && !strings.Contains(got, "goprivate:")) {
+				t.Errorf("noGitHint(%q) = %q, want a hint: %v", tc.stderr, got, tc.hint)
+			}
+		})
+	}
+}
