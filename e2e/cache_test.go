@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,12 @@ func TestEditKeepsDownloadCached(t *testing.T) {
 	if err != nil {
 		t.Fatalf("build after the edit: %v", err)
 	}
-	for _, name := range []string{"go mod download", "compile the dependencies of . linux/amd64"} {
+	// A step per module version: examples/deps requires two.
+	modules := []string{"download github.com/google/uuid@v1.6.0", "download github.com/spf13/pflag@v1.0.6"}
+	if got := first.prefixed("download "); !slices.Equal(got, modules) {
+		t.Errorf("module download steps %q, want %q", got, modules)
+	}
+	for _, name := range append(modules, "compile the dependencies of . linux/amd64") {
 		if !steps.get(t, name).Cached {
 			t.Errorf("%q ran again after a .go file edit: want it cached", name)
 		}
@@ -59,7 +65,6 @@ func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
 		t.Fatalf("first build: %v", err)
 	}
 	const (
-		download = "go mod download"
 		selected = "select the modules of . linux/amd64"
 		compile  = "compile the dependencies of . linux/amd64"
 	)
@@ -68,7 +73,14 @@ func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("build after adding a module nothing imports: %v", err)
 	}
-	for name, cached := range map[string]bool{download: false, selected: false, compile: true} {
+	// Only the added module downloads: the other modules' layers are keyed on their own
+	// go.sum lines.
+	for name, cached := range map[string]bool{
+		"download github.com/google/go-cmp@v0.6.0": false,
+		"download github.com/google/uuid@v1.6.0":   true,
+		"download github.com/spf13/pflag@v1.0.6":   true,
+		selected:                                   false, compile: true,
+	} {
 		if got := steps.get(t, name).Cached; got != cached {
 			t.Errorf("after adding a module nothing imports, %q cached = %v, want %v", name, got, cached)
 		}
@@ -78,8 +90,15 @@ func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("build after moving an imported module: %v", err)
 	}
-	if steps.get(t, compile).Cached {
-		t.Errorf("after moving an imported module to another version, %q was cached: want it to run", compile)
+	for name, cached := range map[string]bool{
+		"download github.com/google/uuid@v1.5.0":   false,
+		"download github.com/google/go-cmp@v0.6.0": true,
+		"download github.com/spf13/pflag@v1.0.6":   true,
+		compile:                                    false,
+	} {
+		if got := steps.get(t, name).Cached; got != cached {
+			t.Errorf("after moving an imported module to another version, %q cached = %v, want %v", name, got, cached)
+		}
 	}
 }
 
@@ -138,15 +157,70 @@ func TestFreshBuilderImportsCache(t *testing.T) {
 	if err != nil {
 		t.Fatalf("build on the fresh builder: %v", err)
 	}
-	for _, name := range []string{"go mod download", "compile the dependencies of . linux/amd64"} {
-		if !steps.reused(t, name) {
+	for _, name := range []string{"download github.com/google/uuid@v1.6.0", "download github.com/spf13/pflag@v1.0.6"} {
+		if steps.ran(t, name) {
 			t.Errorf("%q ran on the fresh builder: want it from the imported cache", name)
 		}
+	}
+	if !steps.reused(t, "compile the dependencies of . linux/amd64") {
+		t.Error("the dependencies compiled on the fresh builder: want them from the imported cache")
 	}
 	if steps.reused(t, "go build . linux/amd64") {
 		t.Error("go build was cached after an edit: want it to run")
 	}
 	if out, want := runImage(t, c, ref), "deps 4.5.6: uuid"; !strings.Contains(out, want) {
+		t.Errorf("running the image printed %q, want %q", out, want)
+	}
+}
+
+// TestFreshBuilderAfterBump is a Dependabot pull request on CI: a builder with an empty root
+// imports the registry cache of the last build and builds after a one-step bump of a module
+// the build imports (github.com/spf13/pflag v1.0.6 -> v1.0.7, as hack/bench-bumps pins for
+// the bench's ci-gomod). Only the bumped module downloads, the standard library stays
+// compiled, the dependencies compile again, and the builder image is never pulled.
+func TestFreshBuilderAfterBump(t *testing.T) {
+	c := daemon(t)
+	dir := example(t, "deps")
+	cacheRef := mirror + "/goimage-e2e/cache:" + tagUnsafe.ReplaceAllString(strings.ToLower(t.Name()), "-")
+	buildctlSyntax(t, dir, imageRef(t, "deps-main"), "--export-cache", "type=registry,mode=max,ref="+cacheRef)
+	goGet(t, dir, "github.com/spf13/pflag@v1.0.7")
+
+	fc := freshDaemon(t)
+	ref := imageRef(t, "deps-bumped")
+	_, steps, err := solveOpt(t, fc, dir, nil, client.SolveOpt{
+		CacheImports: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": cacheRef}}},
+		Exports:      []client.ExportEntry{pushExport(ref)},
+	})
+	if err != nil {
+		t.Fatalf("build on the fresh builder: %v", err)
+	}
+	// goimage-helper fetch always prints, so a download step ran if it printed.
+	for name, wantRun := range map[string]bool{
+		"download github.com/spf13/pflag@v1.0.7": true,
+		"download github.com/spf13/pflag@v1.0.6": false, // go get leaves its lines in go.sum
+		"download github.com/google/uuid@v1.6.0": false,
+	} {
+		if ran := steps.ran(t, name); ran != wantRun {
+			t.Errorf("after the bump on a fresh builder, %q ran = %v, want %v", name, ran, wantRun)
+		}
+	}
+	if !steps.reused(t, "compile the standard library of . linux/amd64") {
+		t.Error("the standard library compiled again on the fresh builder: want it from the imported cache")
+	}
+	for _, name := range []string{"compile the dependencies of . linux/amd64", "go build . linux/amd64"} {
+		if steps.reused(t, name) {
+			t.Errorf("%q was reused after the bump: want it to run", name)
+		}
+	}
+	if steps.has("go mod download") {
+		t.Error("the build has a go mod download step: want a download step per module")
+	}
+	for _, name := range steps.prefixed("docker-image://") {
+		if strings.Contains(name, "/golang:") && steps.pulled(t, name) {
+			t.Errorf("the fresh builder pulled the builder image (%s): want only the toolchain layer", name)
+		}
+	}
+	if out, want := runImage(t, c, ref), "deps : uuid"; !strings.Contains(out, want) {
 		t.Errorf("running the image printed %q, want %q", out, want)
 	}
 }
@@ -159,7 +233,7 @@ func TestNoCache(t *testing.T) {
 	if _, _, err := solve(t, c, dir, nil); err != nil {
 		t.Fatalf("first build: %v", err)
 	}
-	steps := []string{"go mod download", "go build . linux/amd64"}
+	steps := []string{"list the dependencies of . linux/amd64", "go build . linux/amd64"}
 	for _, tt := range []struct {
 		desc    string
 		attrs   map[string]string

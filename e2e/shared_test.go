@@ -65,7 +65,7 @@ func corruptSharedCaches(t *testing.T, c *client.Client, tampered []byte) string
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ch := make(chan *client.SolveStatus)
-	vs := &vertices{byName: map[string]*client.Vertex{}, imported: map[digest.Digest]bool{}}
+	vs := &vertices{byName: map[string]*client.Vertex{}, imported: map[digest.Digest]bool{}, printed: map[digest.Digest]bool{}}
 	done := make(chan struct{})
 	go func() { vs.collect(ch); close(done) }()
 	_, err = c.Solve(ctx, def, client.SolveOpt{LocalMounts: map[string]fsutil.FS{"hostile": local}}, ch)
@@ -79,10 +79,14 @@ func corruptSharedCaches(t *testing.T, c *client.Client, tampered []byte) string
 // TestSharedBuilderHostileCaches builds examples/deps, lets a hostile build on the same
 // daemon corrupt both shared caches (corruptSharedCaches), and builds it again: it succeeds
 // with the digest the first build gave. Each build first gets a go.mod comment never seen
-// before, so that the download and go build steps run and use the caches (--no-cache would
-// give them empty ones); the comment changes nothing in the binary.
+// before, so that go build runs and uses the build cache (--no-cache would give it an empty
+// one); the comment changes nothing in the binary. The module layers are keyed on go.sum,
+// which the comment leaves alone, so before the second build the daemon's build cache is
+// pruned, its cache mounts kept: the module downloads run again and read the corrupted
+// module cache. That prune is why the test has a buildkitd of its own.
 func TestSharedBuilderHostileCaches(t *testing.T) {
-	c := daemon(t)
+	daemon(t) // the workbench, whose registry the fresh daemon pulls from
+	c := freshDaemon(t)
 	dir := example(t, "deps")
 	attrs := map[string]string{"build-arg:VERSION": "1.0.0"}
 	build := func(what string) string {
@@ -92,7 +96,7 @@ func TestSharedBuilderHostileCaches(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the %s build: %v\n%s", what, err, vs.output())
 		}
-		for _, step := range []string{"go mod download", "go build . linux/amd64"} {
+		for _, step := range []string{"download github.com/google/uuid@v1.6.0", "go build . linux/amd64"} {
 			if vs.reused(t, step) {
 				t.Fatalf("the %s build reused %q: it never read the caches", what, step)
 			}
@@ -110,6 +114,11 @@ func TestSharedBuilderHostileCaches(t *testing.T) {
 		t.Fatalf("the hostile build did not corrupt the caches:\n%s", out)
 	}
 
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := c.Prune(ctx, nil, client.WithFilter([]string{"type==regular"})); err != nil {
+		t.Fatalf("prune the build cache: %v", err)
+	}
 	if after := build("second"); after != before {
 		t.Errorf("after the hostile build the image is %s, want %s as before", after, before)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -151,6 +152,7 @@ type vertices struct {
 	mu       sync.Mutex
 	byName   map[string]*client.Vertex
 	imported map[digest.Digest]bool // steps whose result was pulled from an imported cache
+	printed  map[digest.Digest]bool // steps that printed something: steps that ran
 	logs     strings.Builder
 }
 
@@ -168,6 +170,7 @@ func (v *vertices) collect(ch chan *client.SolveStatus) {
 		}
 		for _, l := range s.Logs {
 			v.logs.Write(l.Data)
+			v.printed[l.Vertex] = true
 		}
 		v.mu.Unlock()
 	}
@@ -204,13 +207,47 @@ func (v *vertices) has(name string) bool {
 	return ok
 }
 
+// prefixed returns the names of the steps that start with prefix, sorted.
+func (v *vertices) prefixed(prefix string) []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var names []string
+	for n := range v.byName {
+		if strings.HasPrefix(n, prefix) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// ran reports whether a step that always prints when it runs (goimage-helper fetch) ran: a
+// result taken from an imported cache whose layers another step pulled shows neither as
+// cached nor as pulled.
+func (v *vertices) ran(t *testing.T, name string) bool {
+	t.Helper()
+	return v.status(t, name, func(vx *client.Vertex) bool { return v.printed[vx.Digest] })
+}
+
+// pulled reports whether the layers of a step's result were pulled (extracted).
+func (v *vertices) pulled(t *testing.T, name string) bool {
+	t.Helper()
+	return v.status(t, name, func(vx *client.Vertex) bool { return v.imported[vx.Digest] })
+}
+
 // reused reports whether the step did not run: it was a cache hit, local or imported.
 func (v *vertices) reused(t *testing.T, name string) bool {
+	t.Helper()
+	return v.status(t, name, func(vx *client.Vertex) bool { return vx.Cached || v.imported[vx.Digest] })
+}
+
+// status is what f says of the step named name, read under the lock.
+func (v *vertices) status(t *testing.T, name string, f func(*client.Vertex) bool) bool {
 	t.Helper()
 	vx := v.get(t, name)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return vx.Cached || v.imported[vx.Digest]
+	return f(vx)
 }
 
 // solve builds DIR/Goimagefile through the Go client, the way buildctl does with the syntax
@@ -234,7 +271,7 @@ func solveOpt(t *testing.T, c *client.Client, dir string, attrs map[string]strin
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	ch := make(chan *client.SolveStatus)
-	vs := &vertices{byName: map[string]*client.Vertex{}, imported: map[digest.Digest]bool{}}
+	vs := &vertices{byName: map[string]*client.Vertex{}, imported: map[digest.Digest]bool{}, printed: map[digest.Digest]bool{}}
 	done := make(chan struct{})
 	go func() { vs.collect(ch); close(done) }()
 	opt.Frontend = "dockerfile.v0"

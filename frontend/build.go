@@ -111,6 +111,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		},
 	}
 	opt.SBOM = bc.SBOM != nil && !test
+	if !s.Vendor {
+		if opt.GoSums, err = readGoSums(ctx, c, bc, s.Dir); err != nil {
+			return nil, err
+		}
+	}
 	var noCache []llb.ConstraintsOpt
 	if bc.IsNoCache(bc.Target) {
 		// --no-cache (or a --no-cache-filter naming the target): every step runs again,

@@ -168,6 +168,12 @@ func (c *converter) offlineGoRun(root llb.State, env, args []string, dir string,
 // corrupted file would break every later build that reads it.
 func (c *converter) mountBuildCache(run llb.ExecState) {
 	c.mountHelper(run)
+	c.mountGoCache(run)
+}
+
+// mountGoCache mounts the persistent build cache alone, in a step that mounts the helper
+// already.
+func (c *converter) mountGoCache(run llb.ExecState) {
 	run.AddMount(goCache, llb.Scratch(), llb.AsPersistentCacheDir(c.cacheID("gocache"), llb.CacheMountShared))
 }
 

@@ -18,6 +18,10 @@ var rootModuleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum"}
 // modules returns where the build's modules come from: the download step's module cache, or
 // for a vendored module an empty module cache and the module's go.mod and vendor directory.
 func (c *converter) modules() (modCache, vendored llb.State, err error) {
+	if c.usesModuleLayers() {
+		modCache, err = c.moduleLayers()
+		return modCache, llb.Scratch(), err
+	}
 	if !c.plan.Spec.Vendor {
 		modCache, err = c.download()
 		return modCache, llb.Scratch(), err
@@ -40,15 +44,11 @@ func (c *converter) modules() (modCache, vendored llb.State, err error) {
 // mount (goimage-helper download), so that on a warm builder a go.mod change fetches only
 // the modules that changed.
 func (c *converter) download() (llb.State, error) {
-	include := make([]string, len(moduleFiles))
-	for i, f := range moduleFiles {
-		include[i] = path.Join(c.plan.Spec.Dir, f)
-	}
 	mods, err := c.opt.context(
-		llb.IncludePatterns(include),
+		llb.IncludePatterns(ModuleFilePatterns(c.plan.Spec.Dir)),
 		// Its own key: sharing the full context's would make the two transfers
 		// overwrite each other's copy on the daemon.
-		llb.SharedKeyHint("goimage-module-files"),
+		llb.SharedKeyHint(ModuleFilesKeyHint),
 		llb.WithCustomName("[internal] load go.mod and go.sum"),
 	)
 	if err != nil {
@@ -62,19 +62,9 @@ func (c *converter) download() (llb.State, error) {
 	env = setEnv(env, "GOCACHEPROG", cacheProg())
 	args := []string{helperBin, "download", "-sums", srcDir}
 	args = append(args, c.moduleCacheArgs()...)
-	root, onToolchain := c.downloadRoot(env)
-	run := root.Run(append(append(envOpts(env), opts...),
-		llb.Args(inWorkspace(args)),
-		llb.Dir(c.moduleDir()),
-		llb.WithCustomName("go mod download"),
-		c.location(modField(c.plan.Spec.Dir)),
-	)...)
+	run := c.downloadRun(env, inWorkspace(args), c.moduleDir(), "go mod download", opts...)
 	run.AddMount(srcDir, mods, llb.Readonly)
-	if onToolchain {
-		run.AddMount(path.Dir(caBundle), c.caCertificates(), llb.Readonly)
-	}
-	c.mountBuildCache(run)
-	c.mountModuleCaches(run)
+	c.mountGoCache(run)
 	if c.hasCredentials() {
 		run.AddMount(credentialsDir, c.credentialsDigest(), llb.Readonly)
 	}
@@ -111,6 +101,24 @@ func (c *converter) downloadRoot(env []string) (root llb.State, onToolchain bool
 		return c.builder, false
 	}
 	return root, true
+}
+
+// downloadRun is a step that fetches modules with the go environment env: on downloadRoot,
+// with the CA bundle there, goimage-helper and the persistent module caches mounted.
+func (c *converter) downloadRun(env, args []string, dir, name string, opts ...llb.RunOption) llb.ExecState {
+	root, onToolchain := c.downloadRoot(env)
+	run := root.Run(append(append(envOpts(env), opts...),
+		llb.Args(args),
+		llb.Dir(dir),
+		llb.WithCustomName(name),
+		c.location(modField(c.plan.Spec.Dir)),
+	)...)
+	if onToolchain {
+		run.AddMount(path.Dir(caBundle), c.caCertificates(), llb.Readonly)
+	}
+	c.mountHelper(run)
+	c.mountModuleCaches(run)
+	return run
 }
 
 // caCertificates is the builder's CA bundle, alone in a layer.

@@ -167,8 +167,35 @@ func goldenOptions(t testing.TB, dir string, data []byte, target *ocispecs.Platf
 				llb.WithCustomName("[internal] load build context"),
 			}, opts...)...), nil
 		},
-		SBOM: sbom,
+		SBOM:   sbom,
+		GoSums: goldenGoSums(t, dir),
 	}
+}
+
+// goldenGoSums are the project's go.sum, go.work.sum and go.work files, by path, as the
+// frontend reads them (frontend/gosums.go).
+func goldenGoSums(t testing.TB, dir string) map[string][]byte {
+	t.Helper()
+	sums := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if name := d.Name(); name == "go.sum" || name == "go.work.sum" || name == "go.work" {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			if sums[filepath.ToSlash(rel)], err = os.ReadFile(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sums
 }
 
 // goldenBuildArgs are the build args of every golden case, as the frontend sends them.

@@ -38,6 +38,11 @@ type Options struct {
 	// helper source (HelperDir says where); nil means the graph builds it, a compile on the
 	// critical path of a cold build.
 	Helper *PrebuiltHelper
+	// GoSums are the build's go.sum, go.work.sum and go.work files by path (those
+	// ModuleFilePatterns include), read ahead of the conversion: each module version then
+	// downloads in a step of its own, unless there is a go.work. Nil means unknown, and one
+	// step downloads every module.
+	GoSums map[string][]byte
 }
 
 // PrebuiltHelper is goimage-helper in a state built ahead of the build, such as the

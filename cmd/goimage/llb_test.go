@@ -51,7 +51,7 @@ func TestLLBFormats(t *testing.T) {
 	if err := runLLB(context.Background(), &dot, []string{"--format", "dot", file}); err != nil {
 		t.Fatal(err)
 	}
-	if out := dot.String(); !strings.HasPrefix(out, "digraph goimage {") || !strings.Contains(out, `[label="go mod download"]`) || !strings.Contains(out, " -> ") {
+	if out := dot.String(); !strings.HasPrefix(out, "digraph goimage {") || !strings.Contains(out, `[label="download github.com/google/uuid@v1.6.0"]`) || !strings.Contains(out, " -> ") {
 		t.Errorf("--format dot:\n%s", out)
 	}
 	if err := runLLB(context.Background(), &dot, []string{"--format", "yaml", file}); err == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -31,49 +30,77 @@ import (
 // every byte the layer commits, exports and a fresh builder imports. The caches keep them.
 func download(args []string) error {
 	fl := flag.NewFlagSet("download", flag.ContinueOnError)
-	cache := fl.String("cache", "", "a persistent directory of module files (a GOPROXY layout) to read and to fill")
+	var caches moduleCaches
+	caches.register(fl)
 	sumsDir := fl.String("sums", ".", "the directory holding the build's go.sum and go.work.sum files")
-	var read multiFlag
-	fl.Var(&read, "read", "a persistent directory of module files only to read (repeatable)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if fl.NArg() != 0 {
 		return errors.New("usage: goimage-helper download [-cache DIR] [-read DIR]... [-sums DIR]")
 	}
-	caches := append([]string(nil), read...)
-	if *cache != "" {
-		caches = append([]string{*cache}, caches...)
-	}
 	sums, err := readGoSums(*sumsDir)
 	if err != nil {
 		return fmt.Errorf("read go.sum: %w", err)
 	}
-	private, err := os.MkdirTemp("", "goimage-modules-")
+	proxy, err := caches.proxy(sums)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(private)
-	took, err := verifiedProxy(sums, caches, private)
-	if err != nil {
+	defer proxy.close()
+	if err := runGo(".", append(os.Environ(), "GOPROXY="+proxy.goproxy), []string{"mod", "download"}); err != nil {
 		return err
-	}
-	proxy, err := goEnv("GOPROXY")
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command("go", "mod", "download")
-	cmd.Env = append(os.Environ(), "GOPROXY=file://"+filepath.ToSlash(private)+","+proxy)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = os.Stdout, io.MultiWriter(os.Stderr, &stderr)
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go mod download: %w%s", err, noGitHint(stderr.Bytes()))
 	}
 	modCache, err := goEnv("GOMODCACHE")
 	if err != nil {
 		return err
 	}
-	return keepModuleFiles(filepath.Join(modCache, "cache", "download"), *cache, took)
+	return keepModuleFiles(filepath.Join(modCache, "cache", "download"), caches.cache, proxy.took)
+}
+
+// moduleCaches are the persistent module-file caches of download and fetch, from their flags.
+type moduleCaches struct {
+	cache string    // read and filled
+	read  multiFlag // only read
+}
+
+func (m *moduleCaches) register(fl *flag.FlagSet) {
+	fl.StringVar(&m.cache, "cache", "", "a persistent directory of module files (a GOPROXY layout) to read and to fill")
+	fl.Var(&m.read, "read", "a persistent directory of module files only to read (repeatable)")
+}
+
+// cacheProxy is a private module proxy directory of the cache files that match go.sum.
+type cacheProxy struct {
+	dir     string
+	took    map[string]bool // the files it holds, relative to dir
+	goproxy string          // GOPROXY with dir first
+}
+
+func (p *cacheProxy) close() { os.RemoveAll(p.dir) }
+
+// proxy fills a private proxy directory from the caches (verifiedProxy) and puts it ahead of
+// the go command's GOPROXY.
+func (m *moduleCaches) proxy(sums goSums) (*cacheProxy, error) {
+	caches := append([]string(nil), m.read...)
+	if m.cache != "" {
+		caches = append([]string{m.cache}, caches...)
+	}
+	dir, err := os.MkdirTemp("", "goimage-modules-")
+	if err != nil {
+		return nil, err
+	}
+	p := &cacheProxy{dir: dir}
+	if p.took, err = verifiedProxy(sums, caches, dir); err != nil {
+		p.close()
+		return nil, err
+	}
+	goproxy, err := goEnv("GOPROXY")
+	if err != nil {
+		p.close()
+		return nil, err
+	}
+	p.goproxy = "file://" + filepath.ToSlash(dir) + "," + goproxy
+	return p, nil
 }
 
 // noGitHint says how to fix a download that needed git where there is none: on the

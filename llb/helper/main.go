@@ -24,6 +24,10 @@
 //	    runs `go mod download` into $GOMODCACHE with, as the first module proxy, the files
 //	    of the persistent directories that match the go.sum files under -sums, and keeps in
 //	    -cache what it fetched: only modules the caches lack come from the network.
+//	goimage-helper fetch -sums FILE [-cache DIR] [-read DIR]... PATH@VERSION...
+//	    fetches module versions into $GOMODCACHE, each checked against the go.sum lines of
+//	    FILE whatever GOSUMDB says: a version with a zip line gets its tree, one with only a
+//	    go.mod line its go.mod. The per-module download steps run it.
 //	goimage-helper workspace -- CMD ARG...
 //	    runs CMD with GOWORK naming a writable copy of the working directory's go.work, if
 //	    there is one: the go command writes missing checksums to go.work.sum even with
@@ -48,7 +52,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: goimage-helper deps|modules|download|cacheprog|warm|workspace|sbom|credentials ..."))
+		fail(errors.New("usage: goimage-helper deps|modules|download|fetch|cacheprog|warm|workspace|sbom|credentials ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -58,6 +62,8 @@ func main() {
 		err = requiredModules(os.Args[2:])
 	case "download":
 		err = download(os.Args[2:])
+	case "fetch":
+		err = fetch(os.Args[2:])
 	case "cacheprog":
 		err = cacheprog(os.Args[2:], os.Stdin, os.Stdout)
 	case "warm":

@@ -1,0 +1,62 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/frontend/dockerui"
+	"github.com/moby/buildkit/frontend/gateway/client"
+)
+
+// readGoSums reads the build's go.sum, go.work.sum and go.work files, by path, from the local source
+// the download reads (the same include patterns and shared key, so that the build transfers
+// the module files once): the converter gives each module version a download step of its own,
+// keyed on its lines.
+func readGoSums(ctx context.Context, c client.Client, bc *dockerui.Client, dir string) (map[string][]byte, error) {
+	st, err := bc.MainContext(ctx,
+		llb.IncludePatterns(goimagellb.ModuleFilePatterns(dir)),
+		llb.SharedKeyHint(goimagellb.ModuleFilesKeyHint),
+		llb.WithCustomName("[internal] load go.mod and go.sum"),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	}
+	ref, err := solveState(ctx, c, *st)
+	if err != nil {
+		return nil, fmt.Errorf("load go.mod and go.sum: %w", err)
+	}
+	sums := map[string][]byte{}
+	if ref == nil {
+		return sums, nil
+	}
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		entries, err := ref.ReadDir(ctx, client.ReadDirRequest{Path: dir})
+		if err != nil {
+			return fmt.Errorf("list %s: %w", dir, err)
+		}
+		for _, e := range entries {
+			p := path.Join(dir, e.Path)
+			switch {
+			case e.IsDir():
+				if err := walk(p); err != nil {
+					return err
+				}
+			case e.Path == "go.sum" || e.Path == "go.work.sum" || e.Path == "go.work":
+				data, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p})
+				if err != nil {
+					return fmt.Errorf("read %s: %w", p, err)
+				}
+				sums[p] = data
+			}
+		}
+		return nil
+	}
+	if err := walk("."); err != nil {
+		return nil, fmt.Errorf("read go.sum: %w", err)
+	}
+	return sums, nil
+}

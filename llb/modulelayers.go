@@ -1,0 +1,183 @@
+package llb
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/moby/buildkit/client/llb"
+)
+
+// A module layer is one module version's part of the module cache, made by a step of its
+// own (goimage-helper fetch) keyed on that version's go.sum lines alone. The layers merge
+// into the module cache the build reads (llb.Merge). So a bump downloads the bumped modules
+// and nothing else, on a warm builder and on a fresh one importing the cache alike, and
+// projects that require the same version share its layer through one registry cache.
+//
+// Versions that go.sum names only by their go.mod (the module graph reads them, the build
+// compiles none of their packages) are many and small: one step fetches them all.
+
+// moduleSum is what the build's go.sum files say of one module version.
+type moduleSum struct {
+	path, version string
+	lines         []string // its go.sum lines, sorted
+	zip           bool     // a line hashes its zip: the build may compile its packages
+}
+
+func (m moduleSum) String() string { return m.path + "@" + m.version }
+
+// ModuleFilesKeyHint and ModuleFilePatterns name the build context's local source that
+// holds the module files (go.mod, go.sum, go.work, go.work.sum) of a module rooted at dir: the
+// download reads it, and a frontend that reads the go.sum files ahead asks for the same
+// source, so that the build transfers them once.
+const ModuleFilesKeyHint = "goimage-module-files"
+
+// ModuleFilePatterns are the include patterns of that source.
+func ModuleFilePatterns(dir string) []string {
+	include := make([]string, len(moduleFiles))
+	for i, f := range moduleFiles {
+		include[i] = path.Join(dir, f)
+	}
+	return include
+}
+
+// parseGoSums reads the lines of go.sum files (by name, for errors) into module versions,
+// sorted. A module path or version the go command would not accept is an error: both
+// become arguments of the steps that fetch them.
+func parseGoSums(files map[string][]byte) ([]moduleSum, error) {
+	byKey := map[string]*moduleSum{}
+	var errs []string
+	for _, name := range slicesSorted(files) {
+		if base := path.Base(name); base != "go.sum" && base != "go.work.sum" {
+			continue
+		}
+		sc := bufio.NewScanner(bytes.NewReader(files[name]))
+		for n := 1; sc.Scan(); n++ {
+			f := strings.Fields(sc.Text())
+			if len(f) == 0 {
+				continue
+			}
+			if len(f) != 3 || !strings.HasPrefix(f[2], "h1:") {
+				errs = append(errs, fmt.Sprintf("%s:%d: not a go.sum line: %q", name, n, sc.Text()))
+				continue
+			}
+			version, isMod := strings.CutSuffix(f[1], "/go.mod")
+			if !safeModulePath(f[0]) || !safeVersion(version) {
+				errs = append(errs, fmt.Sprintf("%s:%d: not a module path and version: %q", name, n, f[0]+" "+f[1]))
+				continue
+			}
+			key := f[0] + "@" + version
+			m := byKey[key]
+			if m == nil {
+				m = &moduleSum{path: f[0], version: version}
+				byKey[key] = m
+			}
+			if line := strings.Join(f, " "); !slices.Contains(m.lines, line) {
+				m.lines = append(m.lines, line)
+			}
+			m.zip = m.zip || !isMod
+		}
+		if err := sc.Err(); err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("go.sum: %s", strings.Join(errs, "; "))
+	}
+	sums := make([]moduleSum, 0, len(byKey))
+	for _, key := range slicesSorted(byKey) {
+		m := *byKey[key]
+		slices.Sort(m.lines)
+		sums = append(sums, m)
+	}
+	return sums, nil
+}
+
+func slicesSorted[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// safeModulePath accepts the characters of module paths (golang.org/x/mod/module.CheckPath
+// is stricter) and refuses what could read as a flag.
+func safeModulePath(p string) bool {
+	return p != "" && p[0] != '-' && p[0] != '/' && !strings.Contains(p, "..") &&
+		strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/+!") == ""
+}
+
+// safeVersion accepts the characters of semantic versions, which the go.sum lines use.
+func safeVersion(v string) bool {
+	return len(v) > 1 && v[0] == 'v' && !strings.Contains(v, "..") &&
+		strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.+") == ""
+}
+
+// usesModuleLayers reports whether the module cache comes from module layers: the go.sum
+// files are known, no credentials take part (the single download step keys what they fetch
+// on their digest), and the module is no go.work workspace, whose go.work.sum need not be
+// committed: there the single step's go mod download finds and checks the sums go.sum lacks.
+func (c *converter) usesModuleLayers() bool {
+	if c.opt.GoSums == nil || c.plan.Spec.Vendor || c.hasCredentials() {
+		return false
+	}
+	_, workspace := c.opt.GoSums[path.Join(c.plan.Spec.Dir, "go.work")]
+	return !workspace
+}
+
+// moduleLayers is the module cache merged from a layer per module version with a zip line,
+// and one for the versions go.sum names only by their go.mod.
+func (c *converter) moduleLayers() (llb.State, error) {
+	sums, err := parseGoSums(c.opt.GoSums)
+	if err != nil {
+		return llb.State{}, c.errorf(modField(c.plan.Spec.Dir), "%w", err)
+	}
+	env := c.downloadEnv()
+	var layers []llb.State
+	var modOnly []moduleSum
+	for _, m := range sums {
+		if !m.zip {
+			modOnly = append(modOnly, m)
+			continue
+		}
+		layers = append(layers, c.fetch(env, []moduleSum{m}, "download "+m.String()))
+	}
+	if len(modOnly) > 0 {
+		name := "download the go.mod of " + modOnly[0].String()
+		if len(modOnly) > 1 {
+			name = fmt.Sprintf("download the go.mod of %d module versions", len(modOnly))
+		}
+		layers = append(layers, c.fetch(env, modOnly, name))
+	}
+	switch len(layers) {
+	case 0:
+		return llb.Scratch(), nil
+	case 1:
+		return layers[0], nil
+	}
+	return llb.Merge(layers, llb.WithCustomName("[internal] the module cache"), c.location(modField(c.plan.Spec.Dir))), nil
+}
+
+// fetch is the step that fetches mods (goimage-helper fetch), keyed on their go.sum lines,
+// the download settings and the helper.
+func (c *converter) fetch(env []string, mods []moduleSum, name string) llb.State {
+	var lines []string
+	args := []string{helperBin, "fetch", "-sums", path.Join(sumsDir, "go.sum")}
+	args = append(args, c.moduleCacheArgs()...)
+	args = append(args, "--")
+	for _, m := range mods {
+		lines = append(lines, m.lines...)
+		args = append(args, m.String())
+	}
+	epoch := c.opt.epoch()
+	sums := llb.Scratch().File(llb.Mkfile("go.sum", 0o644, []byte(strings.Join(lines, "\n")+"\n"), llb.WithCreatedTime(epoch)),
+		llb.WithCustomNamef("[internal] go.sum of %s", strings.TrimPrefix(name, "download ")), c.location(modField(c.plan.Spec.Dir)))
+	run := c.downloadRun(env, args, "/", name)
+	run.AddMount(sumsDir, sums, llb.Readonly)
+	return run.AddMount(goModCache, llb.Scratch())
+}

@@ -1,0 +1,187 @@
+package llb
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/solver/pb"
+)
+
+// goSumFor is a go.sum holding a zip and a go.mod line for each of zips and a go.mod line for
+// each of mods, all PATH@VERSION, with hashes made from the names.
+func goSumFor(zips, mods []string) map[string][]byte {
+	var b strings.Builder
+	for _, m := range zips {
+		p, v, _ := strings.Cut(m, "@")
+		b.WriteString(p + " " + v + " h1:zip-" + m + "=\n")
+		b.WriteString(p + " " + v + "/go.mod h1:mod-" + m + "=\n")
+	}
+	for _, m := range mods {
+		p, v, _ := strings.Cut(m, "@")
+		b.WriteString(p + " " + v + "/go.mod h1:mod-" + m + "=\n")
+	}
+	return map[string][]byte{"go.sum": []byte(b.String())}
+}
+
+func moduleLayersOpts(sums map[string][]byte) Options {
+	return Options{BuildPlatform: amd64, Images: golangImages(defaultPath), GoSums: sums}
+}
+
+// TestModuleLayers checks the per-module download: a fetch step per version with a zip line,
+// keyed on that version's go.sum lines, one step for the versions named only by their go.mod,
+// their layers merged into the module cache every go command reads.
+func TestModuleLayers(t *testing.T) {
+	sums := goSumFor([]string{"example.com/a@v1.0.0", "example.com/b@v1.2.0"}, []string{"example.com/a@v0.9.0", "example.com/c@v0.1.0"})
+	_, g := convert(t, minimal, moduleLayersOpts(sums))
+	if names := g.namedPrefix(downloadName); len(names) != 0 {
+		t.Errorf("module layers and the single download step: %v", names)
+	}
+	wantSteps := map[string]struct {
+		args  []string
+		lines string
+	}{
+		"download example.com/a@v1.0.0": {
+			args:  []string{helperBin, "fetch", "-sums", "/goimage/sums/go.sum", "-cache", modProxyDir, "--", "example.com/a@v1.0.0"},
+			lines: "example.com/a v1.0.0 h1:zip-example.com/a@v1.0.0=\nexample.com/a v1.0.0/go.mod h1:mod-example.com/a@v1.0.0=\n",
+		},
+		"download example.com/b@v1.2.0": {
+			args:  []string{helperBin, "fetch", "-sums", "/goimage/sums/go.sum", "-cache", modProxyDir, "--", "example.com/b@v1.2.0"},
+			lines: "example.com/b v1.2.0 h1:zip-example.com/b@v1.2.0=\nexample.com/b v1.2.0/go.mod h1:mod-example.com/b@v1.2.0=\n",
+		},
+		"download the go.mod of 2 module versions": {
+			args:  []string{helperBin, "fetch", "-sums", "/goimage/sums/go.sum", "-cache", modProxyDir, "--", "example.com/a@v0.9.0", "example.com/c@v0.1.0"},
+			lines: "example.com/a v0.9.0/go.mod h1:mod-example.com/a@v0.9.0=\nexample.com/c v0.1.0/go.mod h1:mod-example.com/c@v0.1.0=\n",
+		},
+	}
+	var merged []string
+	merge := g.namedPrefix("[internal] the module cache")
+	if len(merge) != 1 || merge[0].op.GetMerge() == nil {
+		t.Fatalf("module cache ops %v, want one merge", merge)
+	}
+	for _, in := range merge[0].inputs() {
+		merged = append(merged, in.name())
+	}
+	if diff := cmp.Diff(merged, []string{"download example.com/a@v1.0.0", "download example.com/b@v1.2.0", "download the go.mod of 2 module versions"}); diff != "" {
+		t.Errorf("merged layers (-got +want):\n%s", diff)
+	}
+	for name, want := range wantSteps {
+		n := g.named(name)
+		if diff := cmp.Diff(n.exec().Meta.Args, want.args); diff != "" {
+			t.Errorf("%s: args (-got +want):\n%s", name, diff)
+		}
+		sums, _ := n.mountSource(sumsDir)
+		if got := string(sums.file().Actions[0].GetMkfile().GetData()); got != want.lines {
+			t.Errorf("%s: go.sum %q, want %q", name, got, want.lines)
+		}
+		if m := n.mount(sumsDir); !m.Readonly {
+			t.Errorf("%s: go.sum mount is writable", name)
+		}
+		if root, _ := n.mountSource("/"); root.name() != toolchainName {
+			t.Errorf("%s runs on %v, want the toolchain layer", name, root)
+		}
+		if n.exec().Network == pb.NetMode_NONE {
+			t.Errorf("%s has no network", name)
+		}
+		if _, ok := n.env()["GOCACHEPROG"]; ok || slices.Contains(n.mountDests(), goCache) {
+			t.Errorf("%s mounts the build cache, which fetching modules never reads", name)
+		}
+	}
+	list := g.named("list the dependencies of ./cmd/app linux/amd64")
+	if mc, _ := list.mountSource(goModCache); mc == nil || mc.dgst != merge[0].dgst {
+		t.Errorf("the list reads the module cache %v, want the merge", mc)
+	}
+}
+
+// TestModuleLayersBump checks what a bump changes: the bumped module's step and the merge that
+// reads it, never another module's step, so that every other layer stays a cache hit.
+func TestModuleLayersBump(t *testing.T) {
+	fetches := func(sums map[string][]byte) (steps map[string]string, merged []string) {
+		_, g := convert(t, minimal, moduleLayersOpts(sums))
+		steps = map[string]string{}
+		for _, n := range g.namedPrefix("download ") {
+			steps[n.name()] = string(n.dgst)
+		}
+		for _, in := range g.namedPrefix("[internal] the module cache")[0].inputs() {
+			merged = append(merged, string(in.dgst))
+		}
+		return steps, merged
+	}
+	before, mergedBefore := fetches(goSumFor([]string{"example.com/a@v1.0.0", "example.com/b@v1.2.0", "example.com/d@v2.0.0"}, []string{"example.com/c@v0.1.0"}))
+	after, mergedAfter := fetches(goSumFor([]string{"example.com/a@v1.0.0", "example.com/b@v1.3.0", "example.com/d@v2.0.0"}, []string{"example.com/c@v0.1.0"}))
+	var same, changed []string
+	for name, d := range after {
+		if before[name] == d {
+			same = append(same, name)
+		} else {
+			changed = append(changed, name)
+		}
+	}
+	slices.Sort(same)
+	slices.Sort(changed)
+	if diff := cmp.Diff(same, []string{"download example.com/a@v1.0.0", "download example.com/d@v2.0.0", "download the go.mod of example.com/c@v0.1.0"}); diff != "" {
+		t.Errorf("steps the bump left alone (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(changed, []string{"download example.com/b@v1.3.0"}); diff != "" {
+		t.Errorf("steps the bump changed (-got +want):\n%s", diff)
+	}
+	var mergeChanged []int
+	for i := range mergedAfter {
+		if mergedBefore[i] != mergedAfter[i] {
+			mergeChanged = append(mergeChanged, i)
+		}
+	}
+	if diff := cmp.Diff(mergeChanged, []int{1}); diff != "" {
+		t.Errorf("merge inputs the bump changed (-got +want):\n%s", diff)
+	}
+}
+
+// TestModuleLayersHostileGoSum checks that go.sum lines whose path or version could read as
+// a flag or a path outside the module cache fail the conversion, at the module's field.
+func TestModuleLayersHostileGoSum(t *testing.T) {
+	for _, line := range []string{
+		"-cache=/tmp v1.0.0 h1:x=",
+		"example.com/a -v1.0.0 h1:x=",
+		"example.com/../../etc v1.0.0 h1:x=",
+		"/etc v1.0.0 h1:x=",
+		"example.com/a v1.0.0/../x h1:x=",
+		"example.com/a v1.0.0 md5:x",
+		"example.com/a v1.0.0",
+	} {
+		_, err := Convert(t.Context(), resolve(t, parse(t, minimal), nil), moduleLayersOpts(map[string][]byte{"go.sum": []byte(line + "\n")}))
+		if err == nil || !strings.Contains(err.Error(), "go.sum:1") {
+			t.Errorf("go.sum line %q: %v, want an error naming go.sum:1", line, err)
+		}
+	}
+}
+
+// TestModuleLayersFallback checks where one step downloads every module: no go.sum files
+// known (goimage llb), a go.work workspace, credentials, a vendored module (no download).
+func TestModuleLayersFallback(t *testing.T) {
+	sums := goSumFor([]string{"example.com/a@v1.0.0"}, nil)
+	workspace := goSumFor([]string{"example.com/a@v1.0.0"}, nil)
+	workspace["go.work"] = []byte("go 1.22\n\nuse .\n")
+	for _, tc := range []struct {
+		desc, goimagefile string
+		sums              map[string][]byte
+		want              []string // the download steps
+	}{
+		{desc: "go.sum known", goimagefile: minimal, sums: sums, want: []string{"download example.com/a@v1.0.0"}},
+		{desc: "go.sum unknown", goimagefile: minimal, want: []string{downloadName}},
+		{desc: "a workspace", goimagefile: minimal, sums: workspace, want: []string{downloadName}},
+		{desc: "a netrc secret", goimagefile: minimal + "private: {netrc: gitlab}\n", sums: sums, want: []string{downloadName}},
+		{desc: "vendored", goimagefile: minimal + "vendor: true\n", sums: sums},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, g := convert(t, tc.goimagefile, moduleLayersOpts(tc.sums))
+			var got []string
+			for _, n := range append(g.namedPrefix("download "), g.namedPrefix(downloadName)...) {
+				got = append(got, n.name())
+			}
+			if diff := cmp.Diff(got, tc.want); diff != "" {
+				t.Errorf("download steps (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
