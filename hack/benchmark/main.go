@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -75,6 +77,11 @@ func run(runs int, variants, scenarios []string, sources, work string, dirs []st
 		Registry: "127.0.0.1:5000", Mirror: "localhost:5000",
 		Work: filepath.Join(work, "runs"), Progress: os.Stderr,
 	}
+	if slices.Contains(variants, bench.Ko) {
+		if opt.Ko, err = buildKo(work); err != nil {
+			return err
+		}
+	}
 	// An interrupt stops the build under way and still runs the cleanup: the fresh daemons
 	// and the scratch directory go, the workbench is left as it was.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -108,4 +115,16 @@ func known(what string, got, all []string) error {
 		}
 	}
 	return nil
+}
+
+// buildKo builds ko from hack/tools/ko, whose go.mod pins it, into dir.
+func buildKo(dir string) (string, error) {
+	bin := filepath.Join(dir, "ko")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/google/ko")
+	cmd.Dir = filepath.Join("hack", "tools", "ko")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build ko (hack/tools/ko): %w", err)
+	}
+	return bin, nil
 }

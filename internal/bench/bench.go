@@ -39,6 +39,8 @@ type Options struct {
 	Addr string
 	// Registry is the workbench registry as the host reaches it, Mirror as the daemon does.
 	Registry, Mirror string
+	// Ko is the ko binary, for the ko variant.
+	Ko string
 	// Work is a scratch directory, removed by the caller.
 	Work string
 	// Progress receives a line per measured build.
@@ -117,7 +119,7 @@ func (v *variantRun) all(ctx context.Context) error {
 	if err := v.p.workCopy(v.ctxDir()); err != nil {
 		return err
 	}
-	if v.variant != Goimage && v.variant != Host {
+	if v.variant != Goimage && v.variant != Host && v.variant != Ko {
 		var df string
 		if v.variant == DockerInit {
 			_, err := os.Stat(filepath.Join(v.p.moduleDir(v.ctxDir()), "go.sum"))
@@ -210,8 +212,11 @@ type builder interface {
 }
 
 func (v *variantRun) builder() builder {
-	if v.variant == Host {
+	switch v.variant {
+	case Host:
 		return &hostBuilder{v: v}
+	case Ko:
+		return &koBuilder{hostBuilder{v: v}}
 	}
 	return &buildkitBuilder{v: v}
 }

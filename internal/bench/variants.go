@@ -19,10 +19,12 @@ const (
 	// has it: go mod download on bind mounts with a module cache mount, then go build on a
 	// bind mount of the context with the module cache mount alone (no build cache mount).
 	DockerInit = "dockerinit"
+	// Ko is ko (hack/tools/ko) on the host, pushing to the workbench registry.
+	Ko = "ko"
 )
 
 // AllVariants in report order.
-var AllVariants = []string{Goimage, Naive, Seed000, Seed004, Host, DockerInit}
+var AllVariants = []string{Goimage, Naive, Seed000, Seed004, Host, DockerInit, Ko}
 
 // dockerfile is the Dockerfile of a variant for a spec: the practices of the seed articles,
 // written as a careful user would for this project (cross-compiling with $BUILDPLATFORM, so
