@@ -111,6 +111,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		},
 	}
 	opt.SBOM = bc.SBOM != nil && !test
+	llbCaps := c.BuildOpts().LLBCaps
+	opt.LLBCaps = &llbCaps
 	if !s.Vendor {
 		if opt.GoSums, err = readGoSums(ctx, c, bc, s.Dir); err != nil {
 			return nil, err

@@ -15,8 +15,10 @@ import (
 const OldestBuildKit = "v0.12.5"
 
 // capReleases are the BuildKit releases that added the LLB capabilities goimage's graphs use
-// (solver/pb/caps.go at each tag). Every one predates OldestBuildKit: a daemon lacking one is
-// older than goimage supports, and no op of the graph has a fallback to offer it.
+// (solver/pb/caps.go at each tag). Every one predates OldestBuildKit, so a daemon lacking one
+// is older than goimage supports, with one exception: Docker Engine disables MergeOp and
+// DiffOp on its graphdriver image store (moby/moby#45153). The converter reads the caps and
+// downloads modules in one step there; only generate steps, which need both, are refused.
 var capReleases = map[apicaps.CapID]string{
 	pb.CapMergeOp:                    "v0.10.0",
 	pb.CapDiffOp:                     "v0.10.0",

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
 )
 
 // A module layer is one module version's part of the module cache, made by a step of its
@@ -119,11 +120,12 @@ func safeVersion(v string) bool {
 }
 
 // usesModuleLayers reports whether the module cache comes from module layers: the go.sum
-// files are known, no credentials take part (the single download step keys what they fetch
-// on their digest), and the module is no go.work workspace, whose go.work.sum need not be
-// committed: there the single step's go mod download finds and checks the sums go.sum lacks.
+// files are known, the daemon merges layers, no credentials take part (the single download
+// step keys what they fetch on their digest), and the module is no go.work workspace, whose
+// go.work.sum need not be committed: there the single step's go mod download finds and
+// checks the sums go.sum lacks.
 func (c *converter) usesModuleLayers() bool {
-	if c.opt.GoSums == nil || c.plan.Spec.Vendor || c.hasCredentials() {
+	if c.opt.GoSums == nil || !c.opt.supports(pb.CapMergeOp) || c.plan.Spec.Vendor || c.hasCredentials() {
 		return false
 	}
 	_, workspace := c.opt.GoSums[path.Join(c.plan.Spec.Dir, "go.work")]

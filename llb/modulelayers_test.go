@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	capspb "github.com/moby/buildkit/util/apicaps/pb"
 )
 
 // goSumFor is a go.sum holding a zip and a go.mod line for each of zips and a go.mod line for
@@ -183,5 +185,30 @@ func TestModuleLayersFallback(t *testing.T) {
 				t.Errorf("download steps (-got +want):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestModuleLayersWithoutMergeOp checks the fallback for a daemon without MergeOp (Docker
+// Engine's graphdriver image store): one step downloads every module, and no op needs the
+// capability.
+func TestModuleLayersWithoutMergeOp(t *testing.T) {
+	caps := pb.Caps.CapSet(slices.DeleteFunc(pb.Caps.All(), func(c *capspb.APICap) bool {
+		return c.ID == string(pb.CapMergeOp) || c.ID == string(pb.CapDiffOp)
+	}))
+	opt := moduleLayersOpts(goSumFor([]string{"example.com/a@v1.0.0"}, nil))
+	opt.LLBCaps = &caps
+	res, g := convert(t, minimal, opt)
+	if names := g.namedPrefix("download "); len(names) != 0 {
+		t.Errorf("module layers without MergeOp: %v", names)
+	}
+	g.named(downloadName)
+	def, err := res.State.Marshal(t.Context(), llb.WithCaps(caps))
+	if err != nil {
+		t.Fatalf("marshal with the daemon's caps: %v", err)
+	}
+	for _, m := range def.Metadata {
+		if m.Caps[pb.CapMergeOp] || m.Caps[pb.CapDiffOp] {
+			t.Errorf("an op needs MergeOp or DiffOp: %v", m.Description)
+		}
 	}
 }

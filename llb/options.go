@@ -6,6 +6,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/util/apicaps"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -43,6 +44,16 @@ type Options struct {
 	// downloads in a step of its own, unless there is a go.work. Nil means unknown, and one
 	// step downloads every module.
 	GoSums map[string][]byte
+	// LLBCaps are the daemon's LLB capabilities (the gateway's BuildOpts().LLBCaps); nil
+	// means every one this BuildKit knows. The converter reads them before emitting an op
+	// that has a fallback: without MergeOp, which Docker Engine disables on its graphdriver
+	// image store, one step downloads every module.
+	LLBCaps *apicaps.CapSet
+}
+
+// supports reports whether the daemon has an LLB capability.
+func (o Options) supports(id apicaps.CapID) bool {
+	return o.LLBCaps == nil || o.LLBCaps.Supports(id) == nil
 }
 
 // PrebuiltHelper is goimage-helper in a state built ahead of the build, such as the
