@@ -67,7 +67,13 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	groups, groupOf := c.depGroups()
 	depCaches := make([]depLayers, len(groups))
 	for i, g := range groups {
-		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored)
+		// The standard library of a later group compiles over the first group's: only the
+		// packages its tags or flags change compile again.
+		var firstStd *llb.State
+		if i > 0 {
+			firstStd = &depCaches[0].std
+		}
+		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored, firstStd)
 	}
 	outs := make([]llb.State, len(p.Binaries))
 	for i := range p.Binaries {

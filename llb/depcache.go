@@ -68,7 +68,7 @@ type depLayers struct {
 }
 
 // depCache returns the dependency cache layers of one group, for the target platform.
-func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored llb.State) depLayers {
+func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored llb.State, firstStd *llb.State) depLayers {
 	env := c.offlineEnv()
 	what := strings.Join(g.mains, " ")
 	target := platforms.Format(c.target)
@@ -82,7 +82,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
 	list.AddMount(srcDir, src, llb.Readonly)
 	imports := list.AddMount(depsDir, llb.Scratch())
-	std := c.stdCache(g, field, list.AddMount(stdDir, llb.Scratch()), what, target)
+	std := c.stdCache(g, field, list.AddMount(stdDir, llb.Scratch()), what, target, firstStd)
 
 	// A module's own go.mod: -mod=mod with the checksum database off, since the generated
 	// go.mod has no go.sum and the go command writes one from the module cache, which the
@@ -133,11 +133,16 @@ func (c *converter) requiredModules(list, modCache llb.State, what, target, fiel
 
 // stdCache compiles the standard library packages of list (goimage-helper deps -std) with
 // the group's flags into a layer. It mounts an empty module cache: nothing of the build but
-// the list reaches it.
-func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, target string) llb.State {
-	// What the helper's build compiled counts as computed here: the layer holds every entry
-	// the step used, so the steps after it read this layer alone.
-	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", helperCacheDir, "-used", "-out", stdCacheDir))
+// the list reaches it. A later group's reads the first group's layer, firstStd: on two
+// cores, compiling the standard library twice side by side took twice as long as once.
+func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, target string, firstStd *llb.State) llb.State {
+	// What the helper's build and the first group's compiled counts as computed here: the
+	// layer holds every entry the step used, so the steps after it read this layer alone.
+	prog := []string{"-ro", helperCacheDir}
+	if firstStd != nil {
+		prog = append(prog, "-ro", firstStdCacheDir)
+	}
+	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg(append(prog, "-used", "-out", stdCacheDir)...))
 	env = setEnv(env, "GOWORK", "off")
 	// -mod=mod over a GOFLAGS -mod=vendor: this module has no vendor directory.
 	args := []string{helperBin, "warm", "-copy", stdDir, "--", "go", "build", "-mod=mod", "-trimpath"}
@@ -146,6 +151,9 @@ func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, ta
 		llb.WithCustomNamef("compile the standard library of %s %s", what, target), c.location(field))
 	run.AddMount(stdDir, list, llb.Readonly)
 	run.AddMount(helperCacheDir, c.helperCache(), llb.Readonly)
+	if firstStd != nil {
+		run.AddMount(firstStdCacheDir, *firstStd, llb.Readonly)
+	}
 	return run.AddMount(stdCacheDir, llb.Scratch())
 }
 

@@ -247,6 +247,27 @@ func TestDependencyGroups(t *testing.T) {
 	}
 }
 
+// TestStandardLibraryGroups checks that a later group's standard-library step reads the first
+// group's layer, read-only and through the cache program, and the first reads no other.
+func TestStandardLibraryGroups(t *testing.T) {
+	_, g := convert(t, "version: 1\nbinaries:\n  - main: ./cmd/a\n    tags: [netgo]\n  - main: ./cmd/b\n", crossOpts(arm64))
+	first := g.named("compile the standard library of ./cmd/a linux/arm64")
+	second := g.named("compile the standard library of ./cmd/b linux/arm64")
+	if slices.Contains(first.mountDests(), firstStdCacheDir) {
+		t.Errorf("the first group's standard library mounts %s", firstStdCacheDir)
+	}
+	if src, _ := second.mountSource(firstStdCacheDir); src == nil || src.dgst != first.dgst {
+		t.Errorf("the second group's standard library reads %v at %s, want the first's layer", src, firstStdCacheDir)
+	}
+	if m := second.mount(firstStdCacheDir); !m.Readonly {
+		t.Error("the first group's layer is mounted writable")
+	}
+	want := cacheProg("-ro", helperCacheDir, "-ro", firstStdCacheDir, "-used", "-out", stdCacheDir)
+	if got := second.env()["GOCACHEPROG"]; got != want {
+		t.Errorf("GOCACHEPROG %q, want %q", got, want)
+	}
+}
+
 // TestDependencyCacheTags checks that the dependency compile uses the binaries' tags: the
 // cache entries it makes are keyed on them.
 func TestDependencyCacheTags(t *testing.T) {

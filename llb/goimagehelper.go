@@ -29,6 +29,8 @@ const (
 	stdDir      = "/goimage/std"
 	modulesDir  = "/goimage/modules"
 	stdCacheDir = "/goimage/stdcache"
+	// firstStdCacheDir is where a later group's standard-library step reads the first's.
+	firstStdCacheDir = "/goimage/stdcache0"
 	// helperCacheDir is where the standard-library step reads the build cache of the
 	// helper's own build.
 	helperCacheDir = "/goimage/helpercache"
