@@ -35,7 +35,6 @@ const (
 	// helper's own build.
 	helperCacheDir = "/goimage/helpercache"
 	modProxyDir    = "/goimage/modproxy"
-	sumsDir        = "/goimage/sums"
 	vendorDir      = "/goimage/vendor"
 )
 

@@ -10,16 +10,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
 
-// fetch downloads module versions into $GOMODCACHE, each checked against the go.sum lines in
-// -sums whatever GOSUMDB says: the step that runs it is keyed on those lines, so its layer
-// holds exactly what they name wherever the bytes came from. A version with a zip line gets
-// its tree, go.mod, .info and .ziphash; one with only a go.mod line gets its go.mod and .info.
-// Files of the persistent caches (-cache, -read) that match go.sum come first, as in
-// download, and -cache keeps what came from the network.
+// fetch downloads the module versions of go.sum lines (its arguments) into $GOMODCACHE, each
+// checked against those lines whatever GOSUMDB says: the step that runs it is keyed on them,
+// so its layer holds exactly what they name wherever the bytes came from. A version with a
+// zip line gets its tree, go.mod, .info and .ziphash; one with only a go.mod line gets its
+// go.mod and .info. Files of the persistent caches (-cache, -read) that match go.sum come
+// first, as in download, and -cache keeps what came from the network.
 //
 // The layer then loses what the module cache keeps for itself (zips, locks, version lists,
 // VCS checkouts), so that layers of different modules never hold the same file and merge in
@@ -28,29 +29,32 @@ func fetch(args []string) error {
 	fl := flag.NewFlagSet("fetch", flag.ContinueOnError)
 	var caches moduleCaches
 	caches.register(fl)
-	sumsFile := fl.String("sums", "", "a go.sum holding the lines of the versions to fetch")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
-	if *sumsFile == "" || fl.NArg() == 0 {
-		return errors.New("usage: goimage-helper fetch -sums FILE [-cache DIR] [-read DIR]... PATH@VERSION...")
+	if fl.NArg() == 0 {
+		return errors.New("usage: goimage-helper fetch [-cache DIR] [-read DIR]... [--] GOSUMLINE...")
 	}
 	sums := goSums{}
-	if err := sums.read(*sumsFile); err != nil {
-		return fmt.Errorf("read go.sum: %w", err)
+	var versions []string // PATH@VERSION, in the order of the lines
+	for _, line := range fl.Args() {
+		f := strings.Fields(line)
+		if len(f) != 3 || !strings.HasPrefix(f[2], "h1:") || strings.HasPrefix(f[0], "-") {
+			return fmt.Errorf("%q is not a go.sum line", line)
+		}
+		version := strings.TrimSuffix(f[1], "/go.mod")
+		if v := f[0] + "@" + version; !slices.Contains(versions, v) {
+			versions = append(versions, v)
+		}
+		sums[f[0]+" "+f[1]] = append(sums[f[0]+" "+f[1]], f[2])
 	}
 	var zips, mods []string
-	for _, arg := range fl.Args() {
-		mod, version, ok := strings.Cut(arg, "@")
-		switch {
-		case !ok || strings.HasPrefix(arg, "-"):
-			return fmt.Errorf("%s: want PATH@VERSION", arg)
-		case len(sums[mod+" "+version]) > 0:
-			zips = append(zips, arg)
-		case len(sums[mod+" "+version+"/go.mod"]) > 0:
-			mods = append(mods, arg)
-		default:
-			return fmt.Errorf("%s: no line of %s names it", arg, *sumsFile)
+	for _, v := range versions {
+		mod, version, _ := strings.Cut(v, "@")
+		if len(sums[mod+" "+version]) > 0 {
+			zips = append(zips, v)
+		} else {
+			mods = append(mods, v)
 		}
 	}
 	proxy, err := caches.proxy(sums)

@@ -10,16 +10,16 @@ import (
 	"testing"
 )
 
-// runFetch runs goimage-helper fetch with go.sum text sums into a new module cache layer,
-// through the module proxy goproxy and the persistent cache.
-func runFetch(t *testing.T, bin, sums, goproxy, cache string, args ...string) (layer, out string, err error) {
+// runFetch runs goimage-helper fetch on the lines of go.sum text sums into a new module
+// cache layer, through the module proxy goproxy and the persistent cache.
+func runFetch(t *testing.T, bin, sums, goproxy, cache string) (layer, out string, err error) {
 	t.Helper()
 	layer = t.TempDir()
-	sumsFile := filepath.Join(t.TempDir(), "go.sum")
-	if err := os.WriteFile(sumsFile, []byte(sums), 0o644); err != nil {
-		t.Fatal(err)
+	args := []string{"fetch", "-cache", cache, "--"}
+	for _, line := range strings.Split(strings.TrimSpace(sums), "\n") {
+		args = append(args, line)
 	}
-	cmd := exec.Command(bin, append([]string{"fetch", "-sums", sumsFile, "-cache", cache}, args...)...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "GOFLAGS=-modcacherw", "GOMODCACHE="+layer, "GOPROXY="+goproxy,
 		"GOTOOLCHAIN=local", "GOCACHE="+t.TempDir())
 	b, err := cmd.CombinedOutput()
@@ -57,7 +57,7 @@ func TestFetch(t *testing.T) {
 		"example.com/dep@v1.0.0/go.mod",
 	}
 	for i, goproxy := range []string{"file://" + filepath.ToSlash(proxy), "off"} {
-		layer, out, err := runFetch(t, bin, sums, goproxy, cache, "example.com/dep@v1.0.0")
+		layer, out, err := runFetch(t, bin, sums, goproxy, cache)
 		if err != nil {
 			t.Fatalf("fetch %d: %v\n%s", i, err, out)
 		}
@@ -85,7 +85,7 @@ func TestFetchGoModOnly(t *testing.T) {
 	proxy := fileProxy(t)
 	sums := goSumOf(t, proxy)
 	line := "example.com/dep v1.0.0/go.mod " + sums["example.com/dep v1.0.0/go.mod"][0] + "\n"
-	layer, out, err := runFetch(t, bin, line, "file://"+filepath.ToSlash(proxy), t.TempDir(), "example.com/dep@v1.0.0")
+	layer, out, err := runFetch(t, bin, line, "file://"+filepath.ToSlash(proxy), t.TempDir())
 	if err != nil {
 		t.Fatalf("fetch: %v\n%s", err, out)
 	}
@@ -118,7 +118,7 @@ func TestFetchHostileProxy(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			tc.tamper()
-			_, out, err := runFetch(t, bin, sums, "file://"+filepath.ToSlash(proxy), t.TempDir(), "example.com/dep@v1.0.0")
+			_, out, err := runFetch(t, bin, sums, "file://"+filepath.ToSlash(proxy), t.TempDir())
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || !strings.Contains(out, tc.want) {
 				t.Errorf("fetch: %v, want a failure saying %q:\n%s", err, tc.want, out)
@@ -135,5 +135,17 @@ func TestFetchSummary(t *testing.T) {
 		"go.mod of 2 module versions: 1 from the module cache, 1 from the network, all match go.sum\n"
 	if got != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestFetchRefusesOtherArguments checks that an argument that is not a go.sum line, or whose
+// path reads as a flag, fails before the go command runs.
+func TestFetchRefusesOtherArguments(t *testing.T) {
+	bin := helperBinary(t)
+	for _, arg := range []string{"example.com/dep@v1.0.0", "-x v1.0.0 h1:abc=", "example.com/dep v1.0.0 md5:abc"} {
+		out, err := exec.Command(bin, "fetch", "--", arg).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "is not a go.sum line") {
+			t.Errorf("fetch %q: %v, want a refusal:\n%s", arg, err, out)
+		}
 	}
 }

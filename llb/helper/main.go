@@ -24,10 +24,10 @@
 //	    runs `go mod download` into $GOMODCACHE with, as the first module proxy, the files
 //	    of the persistent directories that match the go.sum files under -sums, and keeps in
 //	    -cache what it fetched: only modules the caches lack come from the network.
-//	goimage-helper fetch -sums FILE [-cache DIR] [-read DIR]... PATH@VERSION...
-//	    fetches module versions into $GOMODCACHE, each checked against the go.sum lines of
-//	    FILE whatever GOSUMDB says: a version with a zip line gets its tree, one with only a
-//	    go.mod line its go.mod. The per-module download steps run it.
+//	goimage-helper fetch [-cache DIR] [-read DIR]... [--] GOSUMLINE...
+//	    fetches the module versions of go.sum lines into $GOMODCACHE, each checked against
+//	    them whatever GOSUMDB says: a version with a zip line gets its tree, one with only a
+//	    go.mod line its go.mod. The module download steps run it.
 //	goimage-helper workspace -- CMD ARG...
 //	    runs CMD with GOWORK naming a writable copy of the working directory's go.work, if
 //	    there is one: the go command writes missing checksums to go.work.sum even with
