@@ -114,7 +114,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {
-		if opt.GoSums, err = readGoSums(ctx, c, bc, s.Dir); err != nil {
+		if opt.ModuleFiles, err = readModuleFiles(ctx, c, bc, s.Dir); err != nil {
 			return nil, err
 		}
 	}

@@ -19,8 +19,10 @@ var rootModuleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum"}
 // for a vendored module an empty module cache and the module's go.mod and vendor directory.
 func (c *converter) modules() (modCache, vendored llb.State, err error) {
 	if c.usesModuleLayers() {
-		modCache, err = c.moduleLayers()
-		return modCache, llb.Scratch(), err
+		modCache, ok, err := c.moduleLayers()
+		if err != nil || ok {
+			return modCache, llb.Scratch(), err
+		}
 	}
 	if !c.plan.Spec.Vendor {
 		modCache, err = c.download()

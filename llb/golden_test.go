@@ -167,21 +167,21 @@ func goldenOptions(t testing.TB, dir string, data []byte, target *ocispecs.Platf
 				llb.WithCustomName("[internal] load build context"),
 			}, opts...)...), nil
 		},
-		SBOM:   sbom,
-		GoSums: goldenGoSums(t, dir),
+		SBOM:        sbom,
+		ModuleFiles: goldenModuleFiles(t, dir),
 	}
 }
 
-// goldenGoSums are the project's go.sum, go.work.sum and go.work files, by path, as the
+// goldenModuleFiles are the project's go.mod, go.sum, go.work.sum and go.work files, by path, as the
 // frontend reads them (frontend/gosums.go).
-func goldenGoSums(t testing.TB, dir string) map[string][]byte {
+func goldenModuleFiles(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	sums := map[string][]byte{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		if name := d.Name(); name == "go.sum" || name == "go.work.sum" || name == "go.work" {
+		if name := d.Name(); name == "go.mod" || name == "go.sum" || name == "go.work.sum" || name == "go.work" {
 			rel, err := filepath.Rel(dir, p)
 			if err != nil {
 				return err

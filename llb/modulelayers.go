@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	"golang.org/x/mod/modfile"
 )
 
 // A module layer is part of the module cache, made by a step of its own (goimage-helper
@@ -54,7 +56,7 @@ func ModuleFilePatterns(dir string) []string {
 func parseGoSums(files map[string][]byte) ([]moduleSum, error) {
 	byKey := map[string]*moduleSum{}
 	var errs []string
-	for _, name := range slicesSorted(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if base := path.Base(name); base != "go.sum" && base != "go.work.sum" {
 			continue
 		}
@@ -92,21 +94,12 @@ func parseGoSums(files map[string][]byte) ([]moduleSum, error) {
 		return nil, fmt.Errorf("go.sum: %s", strings.Join(errs, "; "))
 	}
 	sums := make([]moduleSum, 0, len(byKey))
-	for _, key := range slicesSorted(byKey) {
+	for _, key := range slices.Sorted(maps.Keys(byKey)) {
 		m := *byKey[key]
 		slices.Sort(m.lines)
 		sums = append(sums, m)
 	}
 	return sums, nil
-}
-
-func slicesSorted[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // safeModulePath accepts the characters of module paths (golang.org/x/mod/module.CheckPath
@@ -122,17 +115,42 @@ func safeVersion(v string) bool {
 		strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.+") == ""
 }
 
-// usesModuleLayers reports whether the module cache comes from module layers: the go.sum
+// usesModuleLayers reports whether the module cache may come from module layers: the module
 // files are known, the daemon merges layers, no credentials take part (the single download
 // step keys what they fetch on their digest), and the module is no go.work workspace, whose
-// go.work.sum need not be committed: there the single step's go mod download finds and
-// checks the sums go.sum lacks.
+// go.work.sum need not be committed. moduleLayers then checks go.sum against go.mod.
 func (c *converter) usesModuleLayers() bool {
-	if c.opt.GoSums == nil || !c.opt.supports(pb.CapMergeOp) || c.plan.Spec.Vendor || c.hasCredentials() {
+	if c.opt.ModuleFiles == nil || !c.opt.supports(pb.CapMergeOp) || c.plan.Spec.Vendor || c.hasCredentials() {
 		return false
 	}
-	_, workspace := c.opt.GoSums[path.Join(c.plan.Spec.Dir, "go.work")]
+	_, workspace := c.opt.ModuleFiles[path.Join(c.plan.Spec.Dir, "go.work")]
 	return !workspace
+}
+
+// unsummed returns the first requirement of the module's go.mod that go.sum does not name, if
+// any: a go.sum that is missing or behind go.mod (a replace to another version among them).
+// The single download step's go mod download then fetches what go.mod asks for and reports
+// what fails, naming the module and the proxy.
+func (c *converter) unsummed(sums []moduleSum) (string, error) {
+	name := path.Join(c.plan.Spec.Dir, "go.mod")
+	data, ok := c.opt.ModuleFiles[name]
+	if !ok {
+		return "", nil
+	}
+	f, err := modfile.ParseLax(name, data, nil)
+	if err != nil {
+		return "", err
+	}
+	named := map[string]bool{}
+	for _, m := range sums {
+		named[m.String()] = true
+	}
+	for _, r := range f.Require {
+		if v := r.Mod.Path + "@" + r.Mod.Version; !named[v] {
+			return v, nil
+		}
+	}
+	return "", nil
 }
 
 // moduleLayerGroups bounds the module download steps. Every step is a container start on a
@@ -145,10 +163,17 @@ const moduleLayerGroups = 8
 // moduleLayers is the module cache merged from the download steps of the versions go.sum
 // names by their zip (one each, or moduleLayerGroups groups), and one for the versions it
 // names only by their go.mod.
-func (c *converter) moduleLayers() (llb.State, error) {
-	sums, err := parseGoSums(c.opt.GoSums)
+//
+// ok is false where go.sum does not name every requirement of go.mod (unsummed): one step
+// downloads every module there.
+func (c *converter) moduleLayers() (st llb.State, ok bool, err error) {
+	sums, err := parseGoSums(c.opt.ModuleFiles)
 	if err != nil {
-		return llb.State{}, c.errorf(modField(c.plan.Spec.Dir), "%w", err)
+		return llb.State{}, false, c.errorf(modField(c.plan.Spec.Dir), "%w", err)
+	}
+	if missing, err := c.unsummed(sums); err != nil || missing != "" {
+		// A go.mod the go command cannot read is for it to report, in that step too.
+		return llb.State{}, false, nil
 	}
 	var zips, modOnly []moduleSum
 	for _, m := range sums {
@@ -187,11 +212,11 @@ func (c *converter) moduleLayers() (llb.State, error) {
 	}
 	switch len(layers) {
 	case 0:
-		return llb.Scratch(), nil
+		return llb.Scratch(), true, nil
 	case 1:
-		return layers[0], nil
+		return layers[0], true, nil
 	}
-	return llb.Merge(layers, llb.WithCustomName("[internal] the module cache"), c.location(modField(c.plan.Spec.Dir))), nil
+	return llb.Merge(layers, llb.WithCustomName("[internal] the module cache"), c.location(modField(c.plan.Spec.Dir))), true, nil
 }
 
 // fetchName names the download step of mods.

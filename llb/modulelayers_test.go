@@ -29,7 +29,7 @@ func goSumFor(zips, mods []string) map[string][]byte {
 }
 
 func moduleLayersOpts(sums map[string][]byte) Options {
-	return Options{BuildPlatform: amd64, Images: golangImages(defaultPath), GoSums: sums}
+	return Options{BuildPlatform: amd64, Images: golangImages(defaultPath), ModuleFiles: sums}
 }
 
 // TestModuleLayers checks the module download steps: one per version with a zip line, keyed
@@ -198,18 +198,27 @@ func TestModuleLayersHostileGoSum(t *testing.T) {
 	}
 }
 
-// TestModuleLayersFallback checks where one step downloads every module: no go.sum files
-// known (goimage llb), a go.work workspace, credentials, a vendored module (no download).
+// TestModuleLayersFallback checks where one step downloads every module: no module files
+// known, a go.sum missing or behind go.mod (its go mod download then reports the module it
+// cannot fetch), a go.work workspace, credentials, a vendored module (no download).
 func TestModuleLayersFallback(t *testing.T) {
 	sums := goSumFor([]string{"example.com/a@v1.0.0"}, nil)
 	workspace := goSumFor([]string{"example.com/a@v1.0.0"}, nil)
 	workspace["go.work"] = []byte("go 1.22\n\nuse .\n")
+	summed := goSumFor([]string{"example.com/a@v1.0.0"}, nil)
+	summed["go.mod"] = []byte("module example.com/app\n\ngo 1.22\n\nrequire example.com/a v1.0.0\n")
+	behind := goSumFor([]string{"example.com/a@v1.0.0"}, nil)
+	behind["go.mod"] = []byte("module example.com/app\n\ngo 1.22\n\nrequire (\n\texample.com/a v1.0.0\n\texample.com/b v1.1.0\n)\n")
+	noGoSum := map[string][]byte{"go.mod": []byte("module example.com/app\n\ngo 1.22\n\nrequire example.com/a v1.0.0\n")}
 	for _, tc := range []struct {
 		desc, goimagefile string
 		sums              map[string][]byte
 		want              []string // the download steps
 	}{
 		{desc: "go.sum known", goimagefile: minimal, sums: sums, want: []string{"download example.com/a@v1.0.0"}},
+		{desc: "go.sum names every requirement of go.mod", goimagefile: minimal, sums: summed, want: []string{"download example.com/a@v1.0.0"}},
+		{desc: "go.sum lacks a requirement of go.mod", goimagefile: minimal, sums: behind, want: []string{downloadName}},
+		{desc: "no go.sum for a go.mod with requirements", goimagefile: minimal, sums: noGoSum, want: []string{downloadName}},
 		{desc: "go.sum unknown", goimagefile: minimal, want: []string{downloadName}},
 		{desc: "a workspace", goimagefile: minimal, sums: workspace, want: []string{downloadName}},
 		{desc: "a netrc secret", goimagefile: minimal + "private: {netrc: gitlab}\n", sums: sums, want: []string{downloadName}},

@@ -39,11 +39,11 @@ type Options struct {
 	// helper source (HelperDir says where); nil means the graph builds it, a compile on the
 	// critical path of a cold build.
 	Helper *PrebuiltHelper
-	// GoSums are the build's go.sum, go.work.sum and go.work files by path (those
-	// ModuleFilePatterns include), read ahead of the conversion: each module version then
-	// downloads in a step of its own, unless there is a go.work. Nil means unknown, and one
-	// step downloads every module.
-	GoSums map[string][]byte
+	// ModuleFiles are the build's go.mod, go.sum, go.work.sum and go.work files by path
+	// (those ModuleFilePatterns include), read ahead of the conversion: the module versions
+	// then download in steps of their own, where go.sum names every requirement of go.mod
+	// and there is no go.work. Nil means unknown, and one step downloads every module.
+	ModuleFiles map[string][]byte
 	// LLBCaps are the daemon's LLB capabilities (the gateway's BuildOpts().LLBCaps); nil
 	// means every one this BuildKit knows. The converter reads them before emitting an op
 	// that has a fallback: without MergeOp, which Docker Engine disables on its graphdriver

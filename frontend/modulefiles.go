@@ -11,11 +11,11 @@ import (
 	"github.com/moby/buildkit/frontend/gateway/client"
 )
 
-// readGoSums reads the build's go.sum, go.work.sum and go.work files, by path, from the local source
+// readModuleFiles reads the build's go.mod, go.sum, go.work.sum and go.work files, by path, from the local source
 // the download reads (the same include patterns and shared key, so that the build transfers
 // the module files once): the converter gives each module version a download step of its own,
 // keyed on its lines.
-func readGoSums(ctx context.Context, c client.Client, bc *dockerui.Client, dir string) (map[string][]byte, error) {
+func readModuleFiles(ctx context.Context, c client.Client, bc *dockerui.Client, dir string) (map[string][]byte, error) {
 	st, err := bc.MainContext(ctx,
 		llb.IncludePatterns(goimagellb.ModuleFilePatterns(dir)),
 		llb.SharedKeyHint(goimagellb.ModuleFilesKeyHint),
@@ -45,7 +45,7 @@ func readGoSums(ctx context.Context, c client.Client, bc *dockerui.Client, dir s
 				if err := walk(p); err != nil {
 					return err
 				}
-			case e.Path == "go.sum" || e.Path == "go.work.sum" || e.Path == "go.work":
+			case e.Path == "go.mod" || e.Path == "go.sum" || e.Path == "go.work.sum" || e.Path == "go.work":
 				data, err := ref.ReadFile(ctx, client.ReadRequest{Filename: p})
 				if err != nil {
 					return fmt.Errorf("read %s: %w", p, err)
@@ -56,7 +56,7 @@ func readGoSums(ctx context.Context, c client.Client, bc *dockerui.Client, dir s
 		return nil
 	}
 	if err := walk("."); err != nil {
-		return nil, fmt.Errorf("read go.sum: %w", err)
+		return nil, fmt.Errorf("read the module files: %w", err)
 	}
 	return sums, nil
 }
