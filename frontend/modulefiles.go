@@ -6,21 +6,16 @@ import (
 	"path"
 
 	goimagellb "github.com/goimage/goimage/llb"
-	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 )
 
-// readModuleFiles reads the build's go.mod, go.sum, go.work.sum and go.work files, by path, from the local source
-// the download reads (the same include patterns and shared key, so that the build transfers
-// the module files once): the converter gives each module version a download step of its own,
-// keyed on its lines.
+// readModuleFiles reads the build's go.mod, go.sum, go.work.sum and go.work files, by path,
+// from the local source the download reads (llb.ModuleFilesSource, so that the build
+// transfers the module files once): the converter gives the module versions download steps
+// of their own, keyed on their go.sum lines.
 func readModuleFiles(ctx context.Context, c client.Client, bc *dockerui.Client, dir string) (map[string][]byte, error) {
-	st, err := bc.MainContext(ctx,
-		llb.IncludePatterns(goimagellb.ModuleFilePatterns(dir)),
-		llb.SharedKeyHint(goimagellb.ModuleFilesKeyHint),
-		llb.WithCustomName("[internal] load go.mod and go.sum"),
-	)
+	st, err := bc.MainContext(ctx, goimagellb.ModuleFilesSource(dir)...)
 	if err != nil {
 		return nil, fmt.Errorf("build context: %w", err)
 	}
@@ -28,9 +23,9 @@ func readModuleFiles(ctx context.Context, c client.Client, bc *dockerui.Client, 
 	if err != nil {
 		return nil, fmt.Errorf("load go.mod and go.sum: %w", err)
 	}
-	sums := map[string][]byte{}
+	files := map[string][]byte{}
 	if ref == nil {
-		return sums, nil
+		return files, nil
 	}
 	var walk func(dir string) error
 	walk = func(dir string) error {
@@ -50,7 +45,7 @@ func readModuleFiles(ctx context.Context, c client.Client, bc *dockerui.Client, 
 				if err != nil {
 					return fmt.Errorf("read %s: %w", p, err)
 				}
-				sums[p] = data
+				files[p] = data
 			}
 		}
 		return nil
@@ -58,5 +53,5 @@ func readModuleFiles(ctx context.Context, c client.Client, bc *dockerui.Client, 
 	if err := walk("."); err != nil {
 		return nil, fmt.Errorf("read the module files: %w", err)
 	}
-	return sums, nil
+	return files, nil
 }

@@ -18,13 +18,11 @@ var rootModuleFiles = []string{"go.mod", "go.sum", "go.work", "go.work.sum"}
 // modules returns where the build's modules come from: the download step's module cache, or
 // for a vendored module an empty module cache and the module's go.mod and vendor directory.
 func (c *converter) modules() (modCache, vendored llb.State, err error) {
-	if c.usesModuleLayers() {
+	if !c.plan.Spec.Vendor {
 		modCache, ok, err := c.moduleLayers()
 		if err != nil || ok {
 			return modCache, llb.Scratch(), err
 		}
-	}
-	if !c.plan.Spec.Vendor {
 		modCache, err = c.download()
 		return modCache, llb.Scratch(), err
 	}
@@ -46,13 +44,7 @@ func (c *converter) modules() (modCache, vendored llb.State, err error) {
 // mount (goimage-helper download), so that on a warm builder a go.mod change fetches only
 // the modules that changed.
 func (c *converter) download() (llb.State, error) {
-	mods, err := c.opt.context(
-		llb.IncludePatterns(ModuleFilePatterns(c.plan.Spec.Dir)),
-		// Its own key: sharing the full context's would make the two transfers
-		// overwrite each other's copy on the daemon.
-		llb.SharedKeyHint(ModuleFilesKeyHint),
-		llb.WithCustomName("[internal] load go.mod and go.sum"),
-	)
+	mods, err := c.opt.context(ModuleFilesSource(c.plan.Spec.Dir)...)
 	if err != nil {
 		return llb.State{}, err
 	}

@@ -35,19 +35,21 @@ type moduleSum struct {
 
 func (m moduleSum) String() string { return m.path + "@" + m.version }
 
-// ModuleFilesKeyHint and ModuleFilePatterns name the build context's local source that
-// holds the module files (go.mod, go.sum, go.work, go.work.sum) of a module rooted at dir: the
-// download reads it, and a frontend that reads the go.sum files ahead asks for the same
-// source, so that the build transfers them once.
-const ModuleFilesKeyHint = "goimage-module-files"
-
-// ModuleFilePatterns are the include patterns of that source.
-func ModuleFilePatterns(dir string) []string {
+// ModuleFilesSource are the options of the build context's local source that holds the
+// module files (go.mod, go.sum, go.work, go.work.sum) of a module rooted at dir. The download
+// reads it, and a frontend that reads the module files ahead asks for the same source, so
+// that the build transfers them once. Its own key: sharing the full context's would make the
+// two transfers overwrite each other's copy on the daemon.
+func ModuleFilesSource(dir string) []llb.LocalOption {
 	include := make([]string, len(moduleFiles))
 	for i, f := range moduleFiles {
 		include[i] = path.Join(dir, f)
 	}
-	return include
+	return []llb.LocalOption{
+		llb.IncludePatterns(include),
+		llb.SharedKeyHint("goimage-module-files"),
+		llb.WithCustomName("[internal] load go.mod and go.sum"),
+	}
 }
 
 // parseGoSums reads the lines of go.sum files (by name, for errors) into module versions,
@@ -115,42 +117,30 @@ func safeVersion(v string) bool {
 		strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.+") == ""
 }
 
-// usesModuleLayers reports whether the module cache may come from module layers: the module
-// files are known, the daemon merges layers, no credentials take part (the single download
-// step keys what they fetch on their digest), and the module is no go.work workspace, whose
-// go.work.sum need not be committed. moduleLayers then checks go.sum against go.mod.
-func (c *converter) usesModuleLayers() bool {
-	if c.opt.ModuleFiles == nil || !c.opt.supports(pb.CapMergeOp) || c.plan.Spec.Vendor || c.hasCredentials() {
-		return false
-	}
-	_, workspace := c.opt.ModuleFiles[path.Join(c.plan.Spec.Dir, "go.work")]
-	return !workspace
-}
-
-// unsummed returns the first requirement of the module's go.mod that go.sum does not name, if
-// any: a go.sum that is missing or behind go.mod (a replace to another version among them).
-// The single download step's go mod download then fetches what go.mod asks for and reports
-// what fails, naming the module and the proxy.
-func (c *converter) unsummed(sums []moduleSum) (string, error) {
+// summed reports whether go.sum names every requirement of the module's go.mod: a go.sum
+// that is missing or behind go.mod (a replace to another version among them) leaves the
+// single download step's go mod download to fetch what go.mod asks for and to report what
+// fails, naming the module and the proxy. So does a go.mod the go command cannot read.
+func (c *converter) summed(sums []moduleSum) bool {
 	name := path.Join(c.plan.Spec.Dir, "go.mod")
 	data, ok := c.opt.ModuleFiles[name]
 	if !ok {
-		return "", nil
+		return true
 	}
 	f, err := modfile.ParseLax(name, data, nil)
 	if err != nil {
-		return "", err
+		return false
 	}
 	named := map[string]bool{}
 	for _, m := range sums {
 		named[m.String()] = true
 	}
 	for _, r := range f.Require {
-		if v := r.Mod.Path + "@" + r.Mod.Version; !named[v] {
-			return v, nil
+		if !named[r.Mod.Path+"@"+r.Mod.Version] {
+			return false
 		}
 	}
-	return "", nil
+	return true
 }
 
 // moduleLayerGroups bounds the module download steps. Every step is a container start on a
@@ -164,15 +154,22 @@ const moduleLayerGroups = 8
 // names by their zip (one each, or moduleLayerGroups groups), and one for the versions it
 // names only by their go.mod.
 //
-// ok is false where go.sum does not name every requirement of go.mod (unsummed): one step
-// downloads every module there.
+// ok is false, and one step downloads every module, where the module files are unknown, the
+// daemon does not merge layers, credentials take part (the single step keys what they fetch
+// on their digest), the module is a go.work workspace (whose go.work.sum need not be
+// committed), or go.sum does not name every requirement of go.mod (summed).
 func (c *converter) moduleLayers() (st llb.State, ok bool, err error) {
+	if c.opt.ModuleFiles == nil || !c.opt.supports(pb.CapMergeOp) || c.hasCredentials() {
+		return llb.State{}, false, nil
+	}
+	if _, workspace := c.opt.ModuleFiles[path.Join(c.plan.Spec.Dir, "go.work")]; workspace {
+		return llb.State{}, false, nil
+	}
 	sums, err := parseGoSums(c.opt.ModuleFiles)
 	if err != nil {
 		return llb.State{}, false, c.errorf(modField(c.plan.Spec.Dir), "%w", err)
 	}
-	if missing, err := c.unsummed(sums); err != nil || missing != "" {
-		// A go.mod the go command cannot read is for it to report, in that step too.
+	if !c.summed(sums) {
 		return llb.State{}, false, nil
 	}
 	var zips, modOnly []moduleSum

@@ -40,7 +40,7 @@ type Options struct {
 	// critical path of a cold build.
 	Helper *PrebuiltHelper
 	// ModuleFiles are the build's go.mod, go.sum, go.work.sum and go.work files by path
-	// (those ModuleFilePatterns include), read ahead of the conversion: the module versions
+	// (from ModuleFilesSource), read ahead of the conversion: the module versions
 	// then download in steps of their own, where go.sum names every requirement of go.mod
 	// and there is no go.work. Nil means unknown, and one step downloads every module.
 	ModuleFiles map[string][]byte

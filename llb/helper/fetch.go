@@ -38,15 +38,17 @@ func fetch(args []string) error {
 	sums := goSums{}
 	var versions []string // PATH@VERSION, in the order of the lines
 	for _, line := range fl.Args() {
-		f := strings.Fields(line)
-		if len(f) != 3 || !strings.HasPrefix(f[2], "h1:") || strings.HasPrefix(f[0], "-") {
+		// A path that reads as a flag would reach the go command's arguments.
+		if strings.HasPrefix(strings.TrimSpace(line), "-") {
 			return fmt.Errorf("%q is not a go.sum line", line)
 		}
-		version := strings.TrimSuffix(f[1], "/go.mod")
-		if v := f[0] + "@" + version; !slices.Contains(versions, v) {
+		mod, version, ok := sums.add(line)
+		if !ok {
+			return fmt.Errorf("%q is not a go.sum line", line)
+		}
+		if v := mod + "@" + version; !slices.Contains(versions, v) {
 			versions = append(versions, v)
 		}
-		sums[f[0]+" "+f[1]] = append(sums[f[0]+" "+f[1]], f[2])
 	}
 	var zips, mods []string
 	for _, v := range versions {
@@ -99,7 +101,7 @@ func fetchSummary(zips, mods []string, took map[string]bool) string {
 	var b strings.Builder
 	from := func(arg, ext string) string {
 		mod, version, _ := strings.Cut(arg, "@")
-		if took[filepath.Join(escapePath(mod), "@v", escapePath(version)+ext)] {
+		if took[proxyPath(mod, version)+ext] {
 			return "the module cache"
 		}
 		return "the network"
@@ -136,9 +138,10 @@ func runGo(dir string, env, args []string) error {
 // persistent cache keeps it) of each of zips, and the go.mod of each version.
 func verifyFetched(modCache string, sums goSums, zips, mods []string) error {
 	var errs []error
+	downloads := filepath.Join(modCache, "cache", "download")
 	for _, arg := range append(append([]string(nil), zips...), mods...) {
 		mod, version, _ := strings.Cut(arg, "@")
-		base := filepath.Join(modCache, "cache", "download", escapePath(mod), "@v", escapePath(version))
+		base := filepath.Join(downloads, proxyPath(mod, version))
 		if h, err := hashGoMod(base + ".mod"); err != nil {
 			errs = append(errs, fmt.Errorf("%s: go.mod: %w", arg, err))
 		} else if key := mod + " " + version + "/go.mod"; len(sums[key]) > 0 && !sums.matches(key, h) {
@@ -158,7 +161,7 @@ func verifyFetched(modCache string, sums goSums, zips, mods []string) error {
 			errs = append(errs, fmt.Errorf("%s: the extracted module has %s, go.sum says %s", arg, h, strings.Join(sums[key], " or ")))
 			continue
 		}
-		base := filepath.Join(modCache, "cache", "download", escapePath(mod), "@v", escapePath(version))
+		base := filepath.Join(downloads, proxyPath(mod, version))
 		if data, err := os.ReadFile(base + ".ziphash"); err != nil || strings.TrimSpace(string(data)) != h {
 			errs = append(errs, fmt.Errorf("%s: .ziphash does not hold %s", arg, h))
 		}

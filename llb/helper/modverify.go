@@ -47,12 +47,27 @@ func (s goSums) read(path string) error {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// Lines the go command would reject are left for it to report.
-		if f := strings.Fields(sc.Text()); len(f) == 3 && strings.HasPrefix(f[2], "h1:") {
-			key := f[0] + " " + f[1]
-			s[key] = append(s[key], f[2])
-		}
+		s.add(sc.Text())
 	}
 	return sc.Err()
+}
+
+// add records a go.sum line and returns the module version it names; ok is false, and
+// nothing is recorded, for a line that is not "PATH VERSION[/go.mod] h1:HASH".
+func (s goSums) add(line string) (mod, version string, ok bool) {
+	f := strings.Fields(line)
+	if len(f) != 3 || !strings.HasPrefix(f[2], "h1:") {
+		return "", "", false
+	}
+	key := f[0] + " " + f[1]
+	s[key] = append(s[key], f[2])
+	return f[0], strings.TrimSuffix(f[1], "/go.mod"), true
+}
+
+// proxyPath is where a module proxy, and the module cache's download directory, keep a
+// version's files, without their extension.
+func proxyPath(mod, version string) string {
+	return filepath.Join(escapePath(mod), "@v", escapePath(version))
 }
 
 func (s goSums) matches(key, hash string) bool {
@@ -136,7 +151,7 @@ func verifiedProxy(sums goSums, caches []string, dst string) (map[string]bool, e
 	for key := range sums {
 		mod, version, _ := strings.Cut(key, " ")
 		version, isMod := strings.CutSuffix(version, "/go.mod")
-		base := filepath.Join(escapePath(mod), "@v", escapePath(version))
+		base := proxyPath(mod, version)
 		ext, hash := ".zip", hashZip
 		if isMod {
 			ext, hash = ".mod", hashGoMod
