@@ -45,7 +45,7 @@ func TestModuleProxyUnreachable(t *testing.T) {
 var snapshotIDReused = regexp.MustCompile(`failed to rename: rename \S+/snapshots/new-\d+ \S+/snapshots/\d+: file exists`)
 
 // TestFaults (opt-in with -goimage.faults; always under CI=true) kills a buildkitd in the
-// middle of the dependency compile, restarts it on the same root and builds again; then
+// middle of a module compile, restarts it on the same root and builds again; then
 // prunes its cache mounts and builds after an edit. Each build after a fault must give a
 // correct image.
 func TestFaults(t *testing.T) {
@@ -66,7 +66,7 @@ func TestFaults(t *testing.T) {
 	}
 	dir := example(t, "deps")
 
-	// A build killed when the dependency compile starts.
+	// A build killed when a module compile starts.
 	killed := make(chan struct{})
 	done := make(chan error, 1)
 	ch := make(chan *client.SolveStatus)
@@ -81,7 +81,7 @@ func TestFaults(t *testing.T) {
 	}()
 	for s := range ch {
 		for _, v := range s.Vertexes {
-			if strings.HasPrefix(v.Name, "compile the dependencies") && v.Started != nil && v.Completed == nil {
+			if strings.HasPrefix(v.Name, "compile github.com/") && v.Started != nil && v.Completed == nil {
 				select {
 				case <-killed:
 				default:

@@ -111,18 +111,19 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		},
 	}
 	opt.SBOM = bc.SBOM != nil && !test
+	var noCache []llb.ConstraintsOpt
+	if bc.IsNoCache(bc.Target) {
+		// --no-cache (or a --no-cache-filter naming the target): every step runs again,
+		// and BuildKit gives them new, empty cache mounts, as for a Dockerfile.
+		noCache = append(noCache, llb.IgnoreCache)
+	}
+	opt.Reader = &stateReader{c: c, cacheImports: bc.CacheImports, sm: src.SourceMap, opts: noCache}
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {
 		if opt.ModuleFiles, err = readModuleFiles(ctx, c, bc, s.Dir); err != nil {
 			return nil, err
 		}
-	}
-	var noCache []llb.ConstraintsOpt
-	if bc.IsNoCache(bc.Target) {
-		// --no-cache (or a --no-cache-filter naming the target): every step runs again,
-		// and BuildKit gives them new, empty cache mounts, as for a Dockerfile.
-		noCache = append(noCache, llb.IgnoreCache)
 	}
 	var sboms sync.Map // platform -> client.Reference of the SBOM
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {

@@ -73,7 +73,9 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 		if i > 0 {
 			firstStd = &depCaches[0].std
 		}
-		depCaches[i] = c.depCache(g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored, firstStd)
+		if depCaches[i], err = c.depCache(ctx, g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored, firstStd); err != nil {
+			return nil, err
+		}
 	}
 	outs := make([]llb.State, len(p.Binaries))
 	for i := range p.Binaries {

@@ -1,6 +1,8 @@
 package llb
 
 import (
+	"context"
+	"errors"
 	"path"
 	"strings"
 
@@ -65,10 +67,16 @@ func (c *converter) depGroups() (groups []*depGroup, ofBinary []int) {
 // modules' on top of them.
 type depLayers struct {
 	std, modules llb.State
+	// graph is the list's dependency graph, when the modules compile in steps of their own:
+	// go build mounts it, though it reads nothing of it, so that an exported cache carries
+	// it and the frontend of a fresh builder reads it from there rather than running the
+	// list (BuildKit exports the outputs the build's steps read, not the ones the frontend
+	// read).
+	graph *llb.State
 }
 
 // depCache returns the dependency cache layers of one group, for the target platform.
-func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored llb.State, firstStd *llb.State) depLayers {
+func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src, modCache, vendored llb.State, firstStd *llb.State) (depLayers, error) {
 	env := c.offlineEnv()
 	what := strings.Join(g.mains, " ")
 	target := platforms.Format(c.target)
@@ -77,12 +85,23 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	if c.plan.Spec.Vendor {
 		listArgs = append(listArgs, "-vendor")
 	}
+	perModule := c.moduleCompilesOK()
+	if perModule {
+		listArgs = append(listArgs, "-graph", path.Join(graphDir, "graph.json"))
+	}
 	list := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(append(listArgs, g.mains...)),
 		c.moduleDir(), modCache,
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
 	list.AddMount(srcDir, src, llb.Readonly)
 	imports := list.AddMount(depsDir, llb.Scratch())
 	std := c.stdCache(g, field, list.AddMount(stdDir, llb.Scratch()), what, target, firstStd)
+	if perModule {
+		graph := list.AddMount(graphDir, llb.Scratch())
+		modules, err := c.moduleCompiles(ctx, g, field, graph, modCache, std, what, target)
+		if !errors.Is(err, errNoGraph) {
+			return depLayers{std: std, modules: modules, graph: &graph}, err
+		}
+	}
 
 	// A module's own go.mod: -mod=mod with the checksum database off, since the generated
 	// go.mod has no go.sum and the go command writes one from the module cache, which the
@@ -97,7 +116,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 		args = append(args, "-mod=mod")
 	}
 	args = append(args, "-trimpath")
-	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-ro", stdCacheDir, "-out", depCacheDir))
+	compileEnv := setEnv(env, "GOCACHEPROG", cacheProg("-ro", stdCacheDir, "-out", depCacheDir, "-stats"))
 	compileEnv = setEnv(compileEnv, "GOSUMDB", "off")
 	compileEnv = setEnv(compileEnv, "GOWORK", "off")
 	if !c.plan.Spec.Vendor {
@@ -110,7 +129,7 @@ func (c *converter) depCache(g *depGroup, field string, src, modCache, vendored 
 	if c.plan.Spec.Vendor {
 		compile.AddMount(vendorDir, vendored, llb.Readonly, llb.SourcePath(path.Join("/", c.plan.Spec.Dir)))
 	}
-	return depLayers{std: std, modules: compile.AddMount(depCacheDir, llb.Scratch())}
+	return depLayers{std: std, modules: compile.AddMount(depCacheDir, llb.Scratch())}, nil
 }
 
 // requiredModules is the part of the module cache that the dependency list's go.mod
@@ -142,7 +161,7 @@ func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, ta
 	if firstStd != nil {
 		prog = append(prog, "-ro", firstStdCacheDir)
 	}
-	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg(append(prog, "-used", "-out", stdCacheDir)...))
+	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg(append(prog, "-used", "-out", stdCacheDir, "-stats")...))
 	env = setEnv(env, "GOWORK", "off")
 	// -mod=mod over a GOFLAGS -mod=vendor: this module has no vendor directory.
 	args := []string{helperBin, "warm", "-copy", stdDir, "--", "go", "build", "-mod=mod", "-trimpath"}

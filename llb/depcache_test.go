@@ -50,7 +50,7 @@ func TestHelperBuild(t *testing.T) {
 		files = append(files, a.GetMkfile().GetPath())
 	}
 	slices.Sort(files)
-	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/fetch.go", "/go.mod", "/main.go", "/modules.go", "/modverify.go", "/sbom.go", "/warm.go", "/workspace.go"}); diff != "" {
+	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/fetch.go", "/go.mod", "/graph.go", "/main.go", "/modules.go", "/modverify.go", "/sbom.go", "/warm.go", "/workspace.go"}); diff != "" {
 		t.Errorf("helper source files (-got +want):\n%s", diff)
 	}
 	// Its build cache is its own, a layer: never entries that other builds wrote to a
@@ -160,7 +160,7 @@ func TestDependencyCache(t *testing.T) {
 	if diff := cmp.Diff(std.exec().Meta.Args, wantStd); diff != "" {
 		t.Errorf("standard library compile args (-got +want):\n%s", diff)
 	}
-	if got, want := std.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+helperCacheDir+" -used -out "+stdCacheDir; got != want {
+	if got, want := std.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+helperCacheDir+" -used -out "+stdCacheDir+" -stats"; got != want {
 		t.Errorf("standard library GOCACHEPROG = %q, want %q", got, want)
 	}
 	// It reads what goimage-helper's build compiled, read-only, from that step's own output.
@@ -185,7 +185,7 @@ func TestDependencyCache(t *testing.T) {
 	if diff := cmp.Diff(deps.exec().Meta.Args, wantArgs); diff != "" {
 		t.Errorf("dependency compile args (-got +want):\n%s", diff)
 	}
-	wantEnv := map[string]string{"GOCACHEPROG": helperBin + " cacheprog -dir /go/cache -ro " + stdCacheDir + " -out " + depCacheDir, "GOSUMDB": "off", "GOWORK": "off"}
+	wantEnv := map[string]string{"GOCACHEPROG": helperBin + " cacheprog -dir /go/cache -ro " + stdCacheDir + " -out " + depCacheDir + " -stats", "GOSUMDB": "off", "GOWORK": "off"}
 	if diff := cmp.Diff(pick(deps.env(), "GOCACHEPROG", "GOSUMDB", "GOWORK"), wantEnv); diff != "" {
 		t.Errorf("dependency compile env (-got +want):\n%s", diff)
 	}
@@ -198,7 +198,7 @@ func TestDependencyCache(t *testing.T) {
 	}
 
 	// go build reads both layers read-only, under the cache mount.
-	if got, want := build.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+depCacheDir+" -ro "+stdCacheDir; got != want {
+	if got, want := build.env()["GOCACHEPROG"], helperBin+" cacheprog -dir /go/cache -ro "+depCacheDir+" -ro "+stdCacheDir+" -stats"; got != want {
 		t.Errorf("go build GOCACHEPROG = %q, want %q", got, want)
 	}
 	m = build.mount(depCacheDir)
@@ -262,7 +262,7 @@ func TestStandardLibraryGroups(t *testing.T) {
 	if m := second.mount(firstStdCacheDir); !m.Readonly {
 		t.Error("the first group's layer is mounted writable")
 	}
-	want := cacheProg("-ro", helperCacheDir, "-ro", firstStdCacheDir, "-used", "-out", stdCacheDir)
+	want := cacheProg("-ro", helperCacheDir, "-ro", firstStdCacheDir, "-used", "-out", stdCacheDir, "-stats")
 	if got := second.env()["GOCACHEPROG"]; got != want {
 		t.Errorf("GOCACHEPROG %q, want %q", got, want)
 	}

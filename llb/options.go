@@ -49,6 +49,11 @@ type Options struct {
 	// that has a fallback: without MergeOp, which Docker Engine disables on its graphdriver
 	// image store, one step downloads every module.
 	LLBCaps *apicaps.CapSet
+	// Reader solves a state of the graph and reads a file of it during the conversion: the
+	// frontend's gateway client. The converter reads the list of each build's dependencies
+	// with it, and gives their modules compile steps of their own. Nil means one step
+	// compiles every dependency.
+	Reader StateReader
 }
 
 // supports reports whether the daemon has an LLB capability.

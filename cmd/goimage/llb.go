@@ -82,12 +82,12 @@ func runLLB(ctx context.Context, w io.Writer, args []string) error {
 }
 
 // frontendDefinition runs the frontend on gw and returns the first definition it solved
-// that is a build rather than a read of local files: the image's (or the test target's).
+// that is a build rather than a read of files: the image's (or the test target's).
 func frontendDefinition(ctx context.Context, gw *offline.Client) (*llb.Definition, error) {
 	if _, err := frontend.Build(ctx, gw); err != nil {
 		return nil, err
 	}
-	for _, req := range gw.Solved() {
+	for _, req := range gw.Unread() {
 		src, err := offline.ResultSource(req.Definition)
 		if err != nil {
 			return nil, err

@@ -89,7 +89,7 @@ func TestLLBIsTheFrontends(t *testing.T) {
 				t.Fatal(err)
 			}
 			var want *pb.Definition
-			for _, req := range gw.Solved() {
+			for _, req := range gw.Unread() {
 				if src, _ := offline.ResultSource(req.Definition); src == nil {
 					want = req.Definition
 					break

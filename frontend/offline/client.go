@@ -59,6 +59,7 @@ type Client struct {
 	solves   []client.SolveRequest
 	resolved []string
 	warnings []string
+	read     map[int]bool // the solves whose results the frontend read a file of
 }
 
 func (c *Client) platform() ocispecs.Platform {
@@ -95,6 +96,7 @@ func (c *Client) Solve(_ context.Context, req client.SolveRequest) (*client.Resu
 		return nil, errors.New("offline gateway: a solve without a definition")
 	}
 	c.mu.Lock()
+	i := len(c.solves)
 	c.solves = append(c.solves, req)
 	c.mu.Unlock()
 	if c.Fail != nil {
@@ -102,7 +104,14 @@ func (c *Client) Solve(_ context.Context, req client.SolveRequest) (*client.Resu
 			return nil, err
 		}
 	}
-	ref := &Ref{Definition: req.Definition}
+	ref := &Ref{Definition: req.Definition, onRead: func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.read == nil {
+			c.read = map[int]bool{}
+		}
+		c.read[i] = true
+	}}
 	src, err := ResultSource(req.Definition)
 	if err != nil {
 		return nil, err
@@ -117,6 +126,7 @@ func (c *Client) Solve(_ context.Context, req client.SolveRequest) (*client.Resu
 	if name, ok := imageName(src); ok {
 		ref.files = c.Images[name].Files
 	}
+	ref.computed = src == nil
 	res := client.NewResult()
 	res.SetRef(ref)
 	return res, nil
@@ -127,6 +137,21 @@ func (c *Client) Solved() []client.SolveRequest {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.solves)
+}
+
+// Unread are the requests Solve received whose results the frontend never read a file of:
+// the graphs of the build, where the others are reads ahead of it (local files, the dependency
+// list).
+func (c *Client) Unread() []client.SolveRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []client.SolveRequest
+	for i, req := range c.solves {
+		if !c.read[i] {
+			out = append(out, req)
+		}
+	}
+	return out
 }
 
 // Transferred are the files of the local source name that solves transferred, each once,

@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
@@ -13,15 +14,24 @@ import (
 	fstypes "github.com/tonistiigi/fsutil/types"
 )
 
-// Ref is a solved result: the files of a local source, or none for the graph of a build.
+// Ref is a solved result: the files of a local source or an image, or none for the graph of
+// a build.
 type Ref struct {
 	// Definition is what was solved.
 	Definition *pb.Definition
 	files      fs.FS
 	patterns   []string
+	// computed is a result no source op gives (an exec, a file op, a merge): the offline
+	// gateway runs nothing, so reading it is unsupported, not a missing file.
+	computed bool
+	onRead   func() // tells the client that a file of this result was asked for
 }
 
 var _ client.Reference = (*Ref)(nil)
+
+// errNotRun is what reading a computed result returns: a caller that can do without the
+// files (the converter, without the dependency list) tells it with errors.ErrUnsupported.
+var errNotRun = fmt.Errorf("offline gateway: the result of a step that runs: %w", errors.ErrUnsupported)
 
 func (r *Ref) ToState() (llb.State, error) {
 	return llb.State{}, errors.New("offline gateway: ToState")
@@ -31,6 +41,10 @@ func (r *Ref) Evaluate(context.Context) error { return nil }
 
 // open checks that the local source transferred name.
 func (r *Ref) open(name string) (string, error) {
+	r.onRead()
+	if r.computed {
+		return "", errNotRun
+	}
 	name = strings.TrimPrefix(path.Clean("/"+name), "/") // fs.FS names are relative
 	if r.files == nil || !selected(r.patterns, name) {
 		return "", &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
@@ -67,6 +81,10 @@ func (r *Ref) StatFile(_ context.Context, req client.StatRequest) (*fstypes.Stat
 }
 
 func (r *Ref) ReadDir(_ context.Context, req client.ReadDirRequest) ([]*fstypes.Stat, error) {
+	r.onRead()
+	if r.computed {
+		return nil, errNotRun
+	}
 	if r.files == nil {
 		return nil, &fs.PathError{Op: "readdir", Path: req.Path, Err: fs.ErrNotExist}
 	}

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 )
@@ -56,6 +57,11 @@ type tieredCache struct {
 	ro   []diskCache
 	out  *diskCache
 	used bool // out also receives the entries served from ro
+
+	// What the build got from where, reported when it closes the cache (-stats): the
+	// steps' logs then say whether a step compiled what its layers should have held.
+	stats                       io.Writer
+	fromLayers, fromDir, missed int
 }
 
 func cacheprog(args []string, in io.Reader, w io.Writer) error {
@@ -63,15 +69,19 @@ func cacheprog(args []string, in io.Reader, w io.Writer) error {
 	dir := fl.String("dir", "", "the shared build cache to write, and to read unless -out is set (GOCACHE layout)")
 	out := fl.String("out", "", "a directory that receives every entry computed; -dir is then not read")
 	used := fl.Bool("used", false, "-out also receives every entry served from -ro, so that it alone holds what the build used")
+	stats := fl.Bool("stats", false, "report on standard error, when the go command closes the cache, how many entries came from the -ro caches and from -dir, and how many it did not have")
 	var ro multiFlag
 	fl.Var(&ro, "ro", "a read-only build cache to read from (repeatable)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" || fl.NArg() != 0 {
-		return errors.New("usage: goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR]")
+		return errors.New("usage: goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR] [-used] [-stats]")
 	}
 	c := &tieredCache{dir: diskCache(*dir), used: *used}
+	if *stats {
+		c.stats = os.Stderr
+	}
 	for _, d := range ro {
 		c.ro = append(c.ro, diskCache(d))
 	}
@@ -120,6 +130,9 @@ func (c *tieredCache) serve(in io.Reader, w io.Writer) error {
 		case "put":
 			err = c.put(req.ActionID, req.OutputID, body, res)
 		case "close":
+			if c.stats != nil {
+				fmt.Fprintf(c.stats, "goimage: build cache: %d entries from the dependency layers, %d from the cache mount, %d missed\n", c.fromLayers, c.fromDir, c.missed)
+			}
 			return send(res)
 		default:
 			err = fmt.Errorf("unknown command %q", req.Command)
@@ -150,6 +163,9 @@ func (c *tieredCache) get(action []byte, res *response) error {
 			// Mark the entry used as the go command does, so that a plain go command's
 			// trim of the same directory never deletes what this build was handed.
 			d.touch(action, e)
+			c.fromDir++
+		} else {
+			c.fromLayers++
 		}
 		res.OutputID, res.Size, res.Time, res.DiskPath = e.output, e.size, &e.time, d.dataPath(e.output)
 		if c.out != nil && c.used {
@@ -159,6 +175,7 @@ func (c *tieredCache) get(action []byte, res *response) error {
 		return nil
 	}
 	res.Miss = true
+	c.missed++
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -352,4 +354,42 @@ func TestCacheprogPutChecksBody(t *testing.T) {
 	if e, ok := c.dir.get([]byte{1, 2, 3}); !ok || !c.dir.verified(e) {
 		t.Error("the sound put is not served")
 	}
+}
+
+// TestCacheprogStats checks the report of -stats: a cold build misses what it compiles; a
+// build reading its layer gets those entries from the layer.
+func TestCacheprogStats(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	layer := t.TempDir()
+	stats := regexp.MustCompile(`goimage: build cache: (\d+) entries from the dependency layers, (\d+) from the cache mount, (\d+) missed\n`)
+	report := func(out string) []string {
+		t.Helper()
+		m := stats.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no build cache report in:\n%s", out)
+		}
+		return m[1:]
+	}
+	first := report(build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-out", layer, "-stats")))
+	if first[0] != "0" || first[1] != "0" || first[2] == "0" {
+		t.Errorf("a cold build reported %q from the layers, %q from the cache mount, %q missed", first[0], first[1], first[2])
+	}
+	// It still misses what the go command never caches, such as the link.
+	second := report(build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", layer, "-stats")))
+	if n, _ := strconv.Atoi(second[2]); second[0] == "0" || second[1] != "0" || n >= mustAtoi(t, first[2])/10 {
+		t.Errorf("a build reading the layer reported %q from the layers, %q from the cache mount, %q missed (the cold build %q)", second[0], second[1], second[2], first[2])
+	}
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", layer)); stats.MatchString(out) {
+		t.Errorf("a build without -stats reported:\n%s", out)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

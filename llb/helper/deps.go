@@ -45,11 +45,12 @@ func deps(args []string) error {
 	tags := fl.String("tags", "", "build tags, as go build -tags")
 	vendor := fl.Bool("vendor", false, "write no go.mod: the package compiles inside the vendored main module")
 	std := fl.String("std", "", "also write here a module whose package imports the standard library packages of the build")
+	graph := fl.String("graph", "", "also write to this file the build's packages outside the standard library, as JSON")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" || fl.NArg() == 0 {
-		return errors.New("usage: goimage-helper deps -o DIR [-std DIR] [-tags T] [-vendor] PKG...")
+		return errors.New("usage: goimage-helper deps -o DIR [-std DIR] [-graph FILE] [-tags T] [-vendor] PKG...")
 	}
 	// -e: a package that does not compile is for the go build step to report, at its line.
 	cmd := exec.Command("go", append([]string{"list", "-e", "-deps", "-tags", *tags,
@@ -65,6 +66,11 @@ func deps(args []string) error {
 	}
 	if *std != "" {
 		if err := writeStd(*std, pkgs); err != nil {
+			return err
+		}
+	}
+	if *graph != "" {
+		if err := writeGraph(*graph, pkgs); err != nil {
 			return err
 		}
 	}

@@ -3,23 +3,26 @@
 // builds it in the graph (a layer keyed on the source alone), so it uses only the standard
 // library.
 //
-//	goimage-helper deps -o DIR [-std DIR] [-tags T] [-vendor] PKG...
+//	goimage-helper deps -o DIR [-std DIR] [-graph FILE] [-tags T] [-vendor] PKG...
 //	    writes DIR/go.mod, DIR/go.sum and DIR/goimagedeps/deps.go: a package that imports
 //	    every package from outside the main module that the main module's packages in the
 //	    build of PKG import. Its bytes change only when imports or module versions change, so
 //	    a step that compiles it stays cached across source edits. With -vendor, no go.mod:
 //	    the package is compiled inside a copy of the main module with its vendor directory.
 //	    With -std, also a module whose package imports the build's standard library packages.
+//	    With -graph, also the build's packages outside the standard library, their imports
+//	    and modules, as JSON: the converter gives the modules compile steps of their own.
 //	goimage-helper modules -o DIR GOMOD
 //	    copies from $GOMODCACHE into DIR the modules GOMOD (a go.mod of deps) requires:
 //	    their trees and their go.mod, .info and .ziphash files, and for a go line before
 //	    1.17 every module's go.mod. The dependency compile reads only these, so a go.mod
 //	    change that leaves them alone leaves it cached.
-//	goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR]
+//	goimage-helper cacheprog -dir DIR [-ro DIR]... [-out DIR] [-used] [-stats]
 //	    a GOCACHEPROG: the go command's build cache kept in DIR (the layout of GOCACHE), also
 //	    reading the read-only caches -ro, every output verified against its hash. With -out,
-//	    DIR is only written, and -out receives every entry the build computed: with the -ro
-//	    caches, exactly what the build used.
+//	    DIR is only written, and -out receives every entry the build computed (with -used,
+//	    also what it read from -ro: exactly what the build used). With -stats, it reports how
+//	    many entries came from the -ro caches and from DIR, and how many it did not have.
 //	goimage-helper download [-cache DIR] [-read DIR]... [-sums DIR]
 //	    runs `go mod download` into $GOMODCACHE with, as the first module proxy, the files
 //	    of the persistent directories that match the go.sum files under -sums, and keeps in
