@@ -94,6 +94,10 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, withSource(planErr, src.SourceMap)
 	}
 	imgs := &images{bc: bc, c: c}
+	// Reading the frontend's own image and the module files are two round trips to the
+	// daemon that a no-op build waits for: side by side.
+	helper := make(chan *goimagellb.PrebuiltHelper, 1)
+	go func() { helper <- prebuiltHelper(ctx, c, imgs, bc.BuildPlatforms[0]) }()
 	opt := goimagellb.Options{
 		BuildPlatform:    bc.BuildPlatforms[0],
 		Epoch:            epoch,
@@ -101,7 +105,6 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		CacheIDNamespace: bc.CacheIDNamespace,
 		Labels:           ociLabels(c.BuildOpts().Opts, epoch),
 		Images:           imgs,
-		Helper:           prebuiltHelper(ctx, c, imgs, bc.BuildPlatforms[0]),
 		Context: func(opts ...llb.LocalOption) (llb.State, error) {
 			st, err := bc.MainContext(ctx, opts...)
 			if err != nil {
@@ -125,6 +128,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return nil, err
 		}
 	}
+	opt.Helper = <-helper
 	var sboms sync.Map // platform -> client.Reference of the SBOM
 	rb, err := bc.Build(ctx, func(ctx context.Context, platform *ocispecs.Platform, _ int) (*dockerui.BuildResult, error) {
 		o := opt
