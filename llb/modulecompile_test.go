@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -322,5 +323,43 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkModuleCompiles converts a project of n modules, each importing two of the modules
+// before it, and reports the ops of the graph: how the frontend's own work and the graph grow
+// with the number of modules (go test ./llb -run '^$' -bench ModuleCompiles).
+func BenchmarkModuleCompiles(b *testing.B) {
+	for _, n := range []int{10, 50, 150, 300} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var mods, top []string
+			pkgs := map[string]string{}
+			for i := range n {
+				p := fmt.Sprintf("m%03d.com/p", i)
+				mods = append(mods, p+"@v1.0.0")
+				imports := ""
+				if i >= 2 {
+					imports = fmt.Sprintf("m%03d.com/p m%03d.com/p", i/2, (i*7)%i)
+				}
+				pkgs[p] = p + ":" + imports
+				top = append(top, p)
+			}
+			pkgs["example.com/m/cmd/app"] = ":" + strings.Join(top, " ")
+			opt := moduleCompileOpts(&graphReader{graph: testGraph(mods, pkgs)})
+			p := resolve(b, parse(b, minimal), nil)
+			var ops int
+			for b.Loop() {
+				res, err := Convert(context.Background(), p, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				def, err := res.State.Marshal(context.Background())
+				if err != nil {
+					b.Fatal(err)
+				}
+				ops = len(def.Def)
+			}
+			b.ReportMetric(float64(ops), "ops")
+		})
 	}
 }
