@@ -74,6 +74,11 @@ func TestProjectShapes(t *testing.T) {
 			binaries: []string{"app"},
 			want:     "worksum: lib 2f3e1d93-9446-5c44-8310-1b5ace438dfb",
 		},
+		{
+			desc: "modules nested in one another's paths (go.opentelemetry.io/otel, .../trace, .../metric)", name: "nested",
+			binaries: []string{"app"},
+			want:     "nested: server false",
+		},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
 			ref := imageRef(t, tc.name)
@@ -83,6 +88,11 @@ func TestProjectShapes(t *testing.T) {
 			}
 			if got := vs.prefixed(tc.noSteps); tc.noSteps != "" && len(got) > 0 {
 				t.Errorf("the build has the steps %q", got)
+			}
+			// A module compile step that fails lets the build go on (go build compiles what
+			// its layer lacks), so only its log tells.
+			if out := vs.output(); strings.Contains(out, "warming the cache failed") {
+				t.Errorf("a compile step failed:\n%s", out)
 			}
 			imgs := pulledImages(t, ref)
 			if len(imgs) != 1 {

@@ -170,6 +170,7 @@ func TestParseDepGraphHostile(t *testing.T) {
 		{"a replacement that is a directory", func(g *depGraph) { g.Modules[0].Replace = &graphModule{Path: "./local"} }, `module "./local"`},
 		{"a go version with code", func(g *depGraph) { g.Modules[0].GoVersion = "1.21\ngo 1.0" }, "go version"},
 		{"an import path with a quote", func(g *depGraph) { g.Packages[0].Imports = []string{`a.com/x"; import "os`} }, "package"},
+		{"an import path that reads as a flag", func(g *depGraph) { g.Packages[0].Imports = []string{"-toolexec=/bin/sh"} }, "leading dash"},
 		{"a package outside its module", func(g *depGraph) { g.Packages[0].ImportPath = "b.com/y" }, "not in its module"},
 		{"a package of a module not listed", func(g *depGraph) { g.Packages[0].Module = "c.com/z" }, "is not listed"},
 	}
