@@ -87,7 +87,7 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 	}
 	perModule := c.moduleCompilesOK()
 	if perModule {
-		listArgs = append(listArgs, "-graph", path.Join(graphDir, "graph.json"))
+		listArgs = append(listArgs, "-graph", path.Join(graphDir, graphFile))
 	}
 	list := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(append(listArgs, g.mains...)),
 		c.moduleDir(), modCache,

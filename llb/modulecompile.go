@@ -30,6 +30,8 @@ import (
 
 const (
 	graphDir = "/goimage/graph"
+	// graphFile is the list's dependency graph, in graphDir.
+	graphFile = "graph.json"
 	// moduleDepsDir is where a module compile step reads the layers of the modules it
 	// imports.
 	moduleDepsDir = "/goimage/moduledeps"
@@ -53,9 +55,9 @@ func (c *converter) moduleCompilesOK() bool {
 }
 
 // moduleCompiles returns the merged module compile layers of a dependency group, from the
-// dependency graph its list step wrote (graph, graphDir/graph.json).
+// dependency graph its list step wrote (graph, graphFile in graphDir).
 func (c *converter) moduleCompiles(ctx context.Context, g *depGroup, field string, graph, modCache, std llb.State, what, target string) (llb.State, error) {
-	data, err := c.opt.Reader.ReadFile(ctx, graph, "graph.json")
+	data, err := c.opt.Reader.ReadFile(ctx, graph, graphFile)
 	if errors.Is(err, errors.ErrUnsupported) {
 		return llb.State{}, errNoGraph
 	}
@@ -77,6 +79,9 @@ func (c *converter) moduleCompiles(ctx context.Context, g *depGroup, field strin
 			pkgsOf[p.Module] = append(pkgsOf[p.Module], p.ImportPath)
 		}
 	}
+	for _, pkgs := range pkgsOf {
+		slices.Sort(pkgs) // once, not in every vendor tree that lists the module
+	}
 	layers := make([]llb.State, len(groups))
 	for i, grp := range groups {
 		closure := slices.Clone(grp.modules)
@@ -86,10 +91,11 @@ func (c *converter) moduleCompiles(ctx context.Context, g *depGroup, field strin
 			in = append(in, layers[d])
 		}
 		slices.Sort(closure)
-		v := vendorTree{mods: make([]graphModule, len(closure)), pkgs: pkgsOf, roots: grp.roots}
+		treeMods := make([]graphModule, len(closure))
 		for j, m := range closure {
-			v.mods[j] = mods[m]
+			treeMods[j] = mods[m]
 		}
+		v := newVendorTree(treeMods, pkgsOf, grp.roots)
 		layers[i] = c.compileModuleGroup(g, field, grp.modules, v, modCache, std, in, what, target)
 	}
 	switch len(layers) {
@@ -142,8 +148,24 @@ func moduleList(modules []string) string {
 // build -mod=vendor reads to compile the packages roots.
 type vendorTree struct {
 	mods  []graphModule       // sorted by path
-	pkgs  map[string][]string // module path -> its packages in the build
+	pkgs  map[string][]string // module path -> its packages in the build, sorted
 	roots []string
+	// nested are the modules whose paths hold, or are held by, another's: copied into the
+	// tree (files), where the others are mounted (mountModules).
+	nested map[string]bool
+}
+
+// newVendorTree is the vendor tree of mods, sorted by path, to compile roots.
+func newVendorTree(mods []graphModule, pkgs map[string][]string, roots []string) vendorTree {
+	nested := map[string]bool{}
+	for i, m := range mods {
+		for _, n := range mods[i+1:] {
+			if strings.HasPrefix(n.Path, m.Path+"/") {
+				nested[m.Path], nested[n.Path] = true, true
+			}
+		}
+	}
+	return vendorTree{mods: mods, pkgs: pkgs, roots: roots, nested: nested}
 }
 
 // goMod requires every module of the tree, as vendor/modules.txt lists it. Its go line
@@ -180,7 +202,7 @@ func (v vendorTree) modulesTxt() string {
 			b.WriteString("; go " + goVersion)
 		}
 		b.WriteString("\n")
-		for _, p := range slices.Sorted(slices.Values(v.pkgs[m.Path])) {
+		for _, p := range v.pkgs[m.Path] {
 			b.WriteString(p + "\n")
 		}
 	}
@@ -197,10 +219,9 @@ func (v vendorTree) files(c *converter, modCache llb.State, modules string) llb.
 	fa := llb.Mkfile("/go.mod", 0o644, []byte(v.goMod()), at).
 		Mkdir("/vendor", 0o755, at).
 		Mkfile("/vendor/modules.txt", 0o644, []byte(v.modulesTxt()), at)
-	nested := v.nested()
 	for _, m := range v.mods { // sorted: a module comes before those nested in it
 		dir := path.Join("/vendor", m.Path)
-		if nested[m.Path] {
+		if v.nested[m.Path] {
 			fa = fa.Copy(modCache, "/"+m.cacheDir(), dir, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
 		} else {
 			fa = fa.Mkdir(dir, 0o755, llb.WithParents(true), at)
@@ -209,27 +230,13 @@ func (v vendorTree) files(c *converter, modCache llb.State, modules string) llb.
 	return llb.Scratch().File(fa, llb.WithCustomNamef("[internal] the vendor tree of %s", modules))
 }
 
-// nested are the modules of the tree whose paths hold, or are held by, another's.
-func (v vendorTree) nested() map[string]bool {
-	nested := map[string]bool{}
-	for i, m := range v.mods {
-		for _, n := range v.mods[i+1:] {
-			if strings.HasPrefix(n.Path, m.Path+"/") {
-				nested[m.Path], nested[n.Path] = true, true
-			}
-		}
-	}
-	return nested
-}
-
 // mountModules mounts the tree of each module not nested in another from the module cache at
 // its directory of the vendor tree, read-only with a selector: BuildKit keys such a mount on
 // the content it selects, so a bump of another module, which changes the module cache, leaves
 // the step cached.
 func (v vendorTree) mountModules(run llb.ExecState, modCache llb.State) {
-	nested := v.nested()
 	for _, m := range v.mods {
-		if !nested[m.Path] {
+		if !v.nested[m.Path] {
 			run.AddMount(path.Join(depsDir, "vendor", m.Path), modCache, llb.Readonly, llb.SourcePath("/"+m.cacheDir()))
 		}
 	}

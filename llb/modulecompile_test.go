@@ -32,7 +32,7 @@ func (r *graphReader) ReadFile(_ context.Context, st llb.State, name string) ([]
 	if r.err != nil {
 		return nil, r.err
 	}
-	if name != "graph.json" {
+	if name != graphFile {
 		return nil, errors.New("read " + name)
 	}
 	return json.Marshal(r.graph)
@@ -282,12 +282,12 @@ func TestVendorTreeActionIDs(t *testing.T) {
 	tmp := t.TempDir()
 	proxy := filepath.Join(tmp, "proxy", "example.com", "dep", "@v")
 	src := filepath.Join(tmp, "dep")
-	writeFiles(t, src, map[string]string{
+	testenv.WriteFiles(t, src, map[string]string{
 		"go.mod":        "module example.com/dep\n\ngo 1.21\n",
 		"dep.go":        "package dep\n\nimport \"example.com/dep/inner\"\n\nfunc Dep() string { return inner.Name }\n",
 		"inner/name.go": "package inner\n\nconst Name = \"dep\"\n",
 	})
-	writeFiles(t, proxy, map[string]string{"list": "v1.0.0\n", "v1.0.0.info": `{"Version":"v1.0.0"}`, "v1.0.0.mod": "module example.com/dep\n\ngo 1.21\n"})
+	testenv.WriteFiles(t, proxy, map[string]string{"list": "v1.0.0\n", "v1.0.0.info": `{"Version":"v1.0.0"}`, "v1.0.0.mod": "module example.com/dep\n\ngo 1.21\n"})
 	zf, err := os.Create(filepath.Join(proxy, "v1.0.0.zip"))
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +297,7 @@ func TestVendorTreeActionIDs(t *testing.T) {
 	}
 	zf.Close()
 	main := filepath.Join(tmp, "main")
-	writeFiles(t, main, map[string]string{
+	testenv.WriteFiles(t, main, map[string]string{
 		"go.mod":  "module example.com/m\n\ngo 1.24\n\nrequire example.com/dep v1.0.0\n",
 		"main.go": "package main\n\nimport \"example.com/dep\"\n\nfunc main() { println(dep.Dep()) }\n",
 	})
@@ -324,13 +324,11 @@ func TestVendorTreeActionIDs(t *testing.T) {
 		{"without it", "", false},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			v := vendorTree{
-				mods:  []graphModule{{Path: "example.com/dep", Version: "v1.0.0", GoVersion: tc.goVersion}},
-				pkgs:  map[string][]string{"example.com/dep": {"example.com/dep", "example.com/dep/inner"}},
-				roots: []string{"example.com/dep"},
-			}
+			v := newVendorTree([]graphModule{{Path: "example.com/dep", Version: "v1.0.0", GoVersion: tc.goVersion}},
+				map[string][]string{"example.com/dep": {"example.com/dep", "example.com/dep/inner"}},
+				[]string{"example.com/dep"})
 			tree := filepath.Join(t.TempDir(), "tree")
-			writeFiles(t, tree, map[string]string{"go.mod": v.goMod(), "vendor/modules.txt": v.modulesTxt()})
+			testenv.WriteFiles(t, tree, map[string]string{"go.mod": v.goMod(), "vendor/modules.txt": v.modulesTxt()})
 			if err := os.CopyFS(filepath.Join(tree, "vendor", "example.com", "dep"), os.DirFS(filepath.Join(modCache, "example.com", "dep@v1.0.0"))); err != nil {
 				t.Fatal(err)
 			}
@@ -341,20 +339,6 @@ func TestVendorTreeActionIDs(t *testing.T) {
 				t.Errorf("the main module's build compiled the module = %v, want %v; go build -v:\n%s", compiled, !tc.want, out)
 			}
 		})
-	}
-}
-
-// writeFiles writes files, by slash-separated path, under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

@@ -15,20 +15,6 @@ import (
 	"golang.org/x/tools/txtar"
 )
 
-// writeTree writes files (name -> content) under dir.
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 const (
 	mainGo = "package main\n\nfunc main() {}\n"
 	header = "# syntax=goimage/frontend:1\n# Written by goimage init; see the README for every field.\nversion: 1\n"
@@ -347,7 +333,7 @@ builds:
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), tt.repo)
-			writeTree(t, dir, tt.files)
+			testenv.WriteFiles(t, dir, tt.files)
 			got, err := initGoimagefile(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -407,7 +393,7 @@ func TestInitCorpusShapes(t *testing.T) {
 			for _, f := range ar.Files {
 				files[f.Name] = string(f.Data)
 			}
-			writeTree(t, dir, files)
+			testenv.WriteFiles(t, dir, files)
 			got, err := initGoimagefile(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -425,7 +411,7 @@ func TestInitWrites(t *testing.T) {
 	testenv.SkipIfShort(t, "runs go list")
 	t.Chdir(t.TempDir())
 	dir := filepath.Join("repos", "app")
-	writeTree(t, dir, map[string]string{"go.mod": "module example.com/app\n\ngo 1.26\n", "main.go": mainGo})
+	testenv.WriteFiles(t, dir, map[string]string{"go.mod": "module example.com/app\n\ngo 1.26\n", "main.go": mainGo})
 	file := filepath.Join(dir, "Goimagefile")
 	var out bytes.Buffer
 	if err := runInit(&out, []string{dir}); err != nil {

@@ -39,11 +39,20 @@ func (r *Ref) ToState() (llb.State, error) {
 
 func (r *Ref) Evaluate(context.Context) error { return nil }
 
-// open checks that the local source transferred name.
-func (r *Ref) open(name string) (string, error) {
+// read tells the client that a file of this result was asked for, and fails for a result
+// the offline gateway did not compute.
+func (r *Ref) read() error {
 	r.onRead()
 	if r.computed {
-		return "", errNotRun
+		return errNotRun
+	}
+	return nil
+}
+
+// open checks that the local source transferred name.
+func (r *Ref) open(name string) (string, error) {
+	if err := r.read(); err != nil {
+		return "", err
 	}
 	name = strings.TrimPrefix(path.Clean("/"+name), "/") // fs.FS names are relative
 	if r.files == nil || !selected(r.patterns, name) {
@@ -81,9 +90,8 @@ func (r *Ref) StatFile(_ context.Context, req client.StatRequest) (*fstypes.Stat
 }
 
 func (r *Ref) ReadDir(_ context.Context, req client.ReadDirRequest) ([]*fstypes.Stat, error) {
-	r.onRead()
-	if r.computed {
-		return nil, errNotRun
+	if err := r.read(); err != nil {
+		return nil, err
 	}
 	if r.files == nil {
 		return nil, &fs.PathError{Op: "readdir", Path: req.Path, Err: fs.ErrNotExist}
