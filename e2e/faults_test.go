@@ -85,7 +85,9 @@ func TestFaults(t *testing.T) {
 				select {
 				case <-killed:
 				default:
-					d.Kill()
+					if err := d.Kill(); err != nil {
+						t.Error(err)
+					}
 					close(killed)
 				}
 			}

@@ -99,11 +99,13 @@ func (d *Daemon) wait(ctx context.Context, limit time.Duration) error {
 
 // Kill kills the daemon at once (SIGKILL), as a crash would, and keeps its root: StartDaemon
 // on the same directory restarts it on that state.
-func (d *Daemon) Kill() {
+func (d *Daemon) Kill() error {
 	_ = d.cmd.Process.Kill()
 	<-d.done
 	d.done <- errors.New("killed") // Stop, later, must not wait for a second exit
-	_ = exec.Command("umount", "-R", "--lazy", filepath.Join(d.dir, "root")).Run()
+	// The mounts of its builds die with a crashed host's kernel, as they should here: a
+	// restart on this root must meet the state a crash leaves on disk, not live mounts.
+	return unmountUnder(d.dir)
 }
 
 // Stop stops the daemon (SIGTERM, then SIGKILL after 20 s) and removes its directory.
@@ -115,8 +117,11 @@ func (d *Daemon) Stop() error {
 		_ = d.cmd.Process.Kill()
 		<-d.done
 	}
-	// A daemon that died mid-build may leave its snapshot mounts behind.
-	_ = exec.Command("umount", "-R", "--lazy", filepath.Join(d.dir, "root")).Run()
+	// A daemon that died mid-build leaves its mounts behind; removing them first keeps
+	// RemoveAll out of a live overlay.
+	if err := unmountUnder(d.dir); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(d.dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove %s: %w", d.dir, err)
 	}
