@@ -50,7 +50,7 @@ func TestHelperBuild(t *testing.T) {
 		files = append(files, a.GetMkfile().GetPath())
 	}
 	slices.Sort(files)
-	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/fetch.go", "/go.mod", "/graph.go", "/main.go", "/modules.go", "/modverify.go", "/sbom.go", "/warm.go", "/workspace.go"}); diff != "" {
+	if diff := cmp.Diff(files, []string{"/cacheprog.go", "/credentials.go", "/deps.go", "/diskcache.go", "/download.go", "/fetch.go", "/go.mod", "/graph.go", "/main.go", "/modules.go", "/modverify.go", "/sbom.go", "/toolchain.go", "/warm.go", "/workspace.go"}); diff != "" {
 		t.Errorf("helper source files (-got +want):\n%s", diff)
 	}
 	// Its build cache is its own, a layer: never entries that other builds wrote to a

@@ -16,7 +16,7 @@ import (
 // helperSource is the goimage-helper command (llb/helper), built in the graph for the build
 // platform so that it runs in any builder image.
 //
-//go:embed helper/main.go helper/deps.go helper/graph.go helper/modules.go helper/download.go helper/fetch.go helper/modverify.go helper/credentials.go helper/cacheprog.go helper/diskcache.go helper/warm.go helper/workspace.go helper/sbom.go
+//go:embed helper/main.go helper/deps.go helper/graph.go helper/modules.go helper/download.go helper/fetch.go helper/modverify.go helper/credentials.go helper/cacheprog.go helper/diskcache.go helper/warm.go helper/workspace.go helper/sbom.go helper/toolchain.go
 var helperSource embed.FS
 
 // Where the helper and the dependency cache live inside the builder.
@@ -36,6 +36,8 @@ const (
 	helperCacheDir = "/goimage/helpercache"
 	modProxyDir    = "/goimage/modproxy"
 	vendorDir      = "/goimage/vendor"
+	// toolchainDir is where the toolchain step writes its layer.
+	toolchainDir = "/goimage/toolchain"
 )
 
 // helperGoMod asks for nothing newer than the go list flags the helper uses.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/patternmatcher"
 )
@@ -98,33 +100,102 @@ func TestGoRunRootCgo(t *testing.T) {
 }
 
 // TestToolchainLayer checks the toolchain layer: GOROOT copied from the builder, without what
-// a go build never reads, and a /tmp for the go command's work files.
+// a go build never reads, and a /tmp for the go command's work files; by a file op when the
+// graph builds goimage-helper, by the frontend image's helper otherwise.
 func TestToolchainLayer(t *testing.T) {
-	opt := crossOpts(arm64)
-	opt.Images = golangImages(defaultPath)
-	_, g := convert(t, minimal, opt)
-	n := g.named(toolchainName)
-	// A file op has no platform: the ops running on the layer carry the build platform.
-	if got := platformOf(g.named("list the dependencies of ./cmd/app linux/arm64").op); got != "linux/amd64" {
-		t.Errorf("the list runs on %s, want the build platform linux/amd64", got)
+	prebuilt := &PrebuiltHelper{State: llb.Image("docker.io/goimage/frontend:1"), Dir: HelperDir()}
+	for _, tc := range []struct {
+		desc   string
+		helper *PrebuiltHelper
+	}{{desc: "the graph builds the helper"}, {desc: "the frontend image's helper", helper: prebuilt}} {
+		t.Run(tc.desc, func(t *testing.T) {
+			opt := crossOpts(arm64)
+			opt.Images = golangImages(defaultPath)
+			opt.Helper = tc.helper
+			_, g := convert(t, minimal, opt)
+			n := g.named(toolchainName)
+			// The ops running on the layer carry the build platform.
+			if got := platformOf(g.named("list the dependencies of ./cmd/app linux/arm64").op); got != "linux/amd64" {
+				t.Errorf("the list runs on %s, want the build platform linux/amd64", got)
+			}
+			var patterns []string
+			if tc.helper == nil {
+				patterns = toolchainFileOp(t, n)
+			} else {
+				patterns = toolchainExec(t, n)
+			}
+			checkToolchainExcludes(t, patterns)
+		})
 	}
+}
+
+// toolchainFileOp checks the file op form of the layer and returns its exclude patterns.
+func toolchainFileOp(t *testing.T, n *node) []string {
+	t.Helper()
 	if from := n.inputs(); len(from) != 1 || from[0].source().Identifier != "docker-image://docker.io/library/golang:1.26" {
 		t.Fatalf("inputs %v, want the golang:1.26 image alone", from)
 	}
 	f := n.file()
-	if len(f.Actions) != 2 {
-		t.Fatalf("%d actions, want a copy and a mkdir", len(f.Actions))
+	if f == nil || len(f.Actions) != 2 {
+		t.Fatalf("%v, want a file op of a copy and a mkdir", n)
 	}
 	cp := f.Actions[0].GetCopy()
 	if cp == nil || cp.Src != goRoot || cp.Dest != goRoot || !cp.DirCopyContents || !cp.CreateDestPath || cp.Timestamp != 0 {
 		t.Fatalf("first action %v, want GOROOT's contents copied to %s at the epoch", f.Actions[0], goRoot)
 	}
-	// The patterns as BuildKit matches them: relative to the copy's source, like .dockerignore.
+	mk := f.Actions[1].GetMkdir()
+	if mk == nil || mk.Path != "/tmp" || mk.Mode != 0o777 {
+		t.Errorf("second action %v, want /tmp with mode 777", f.Actions[1])
+	}
+	return cp.ExcludePatterns
+}
+
+// toolchainExec checks the exec form of the layer and returns its exclude patterns.
+func toolchainExec(t *testing.T, n *node) []string {
+	t.Helper()
+	e := n.exec()
+	if e == nil {
+		t.Fatalf("%v, want an exec", n)
+	}
+	if root, _ := n.mountSource("/"); root == nil || root.source().Identifier != "docker-image://docker.io/library/golang:1.26" {
+		t.Errorf("runs on %v, want the golang:1.26 image", root)
+	}
+	if helper, _ := n.mountSource(helperDir); helper == nil || helper.source().Identifier != "docker-image://docker.io/goimage/frontend:1" {
+		t.Errorf("%s from %v, want the frontend image", helperDir, helper)
+	}
+	if m := n.mount(helperDir); m == nil || !m.Readonly || m.Selector != HelperDir() {
+		t.Errorf("helper mount %v, want %s read-only", m, HelperDir())
+	}
+	if m := n.mount(toolchainDir); m == nil || m.Input != -1 || m.Output < 0 || m.Readonly {
+		t.Errorf("output mount %v, want a writable scratch output", m)
+	}
+	if e.Network != pb.NetMode_NONE {
+		t.Errorf("network %v, want none", e.Network)
+	}
+	args := e.Meta.Args
+	want := []string{helperBin, "toolchain", "-o", toolchainDir, "-epoch", "1970-01-01T00:00:00Z"}
+	if len(args) < len(want)+1 || !cmp.Equal(args[:len(want)], want) || args[len(args)-1] != goRoot {
+		t.Fatalf("args %q, want %q ... %s", args, want, goRoot)
+	}
+	var patterns []string
+	for i := len(want); i < len(args)-1; i += 2 {
+		if args[i] != "-exclude" || i+1 >= len(args)-1 {
+			t.Fatalf("args %q: %q where -exclude PATTERN belongs", args, args[i])
+		}
+		patterns = append(patterns, args[i+1])
+	}
+	return patterns
+}
+
+// checkToolchainExcludes checks exclude patterns as BuildKit matches them: relative to the
+// copy's source, like .dockerignore. goimage-helper's tests check it matches the same way.
+func checkToolchainExcludes(t *testing.T, patterns []string) {
+	t.Helper()
 	excluded := func(p string) bool {
 		t.Helper()
-		m, err := patternmatcher.MatchesOrParentMatches(p, cp.ExcludePatterns)
+		m, err := patternmatcher.MatchesOrParentMatches(p, patterns)
 		if err != nil {
-			t.Fatalf("exclude patterns %q: %v", cp.ExcludePatterns, err)
+			t.Fatalf("exclude patterns %q: %v", patterns, err)
 		}
 		return m
 	}
@@ -146,9 +217,5 @@ func TestToolchainLayer(t *testing.T) {
 		if excluded(p) {
 			t.Errorf("%s is left out, which go build reads", p)
 		}
-	}
-	mk := f.Actions[1].GetMkdir()
-	if mk == nil || mk.Path != "/tmp" || mk.Mode != 0o777 {
-		t.Errorf("second action %v, want /tmp with mode 777", f.Actions[1])
 	}
 }

@@ -42,6 +42,10 @@
 //	goimage-helper sbom -o FILE [-created TIME] BINARY...
 //	    writes an SPDX 2.3 document of the Go modules each binary links, read from the build
 //	    information the binary carries.
+//	goimage-helper toolchain -o DIR -epoch TIME [-exclude PATTERN]... GOROOT
+//	    copies GOROOT into DIR at the same path, without what the patterns match, and adds
+//	    DIR/tmp, every file at TIME: the toolchain layer, keyed on the builder image's digest
+//	    where BuildKit's file op would hash every file of GOROOT first.
 //	goimage-helper credentials -o FILE [-netrc FILE] [-ssh]
 //	    writes a digest of a netrc secret and of the SSH agent's public keys, which the
 //	    download step is keyed on.
@@ -55,7 +59,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail(errors.New("usage: goimage-helper deps|modules|download|fetch|cacheprog|warm|workspace|sbom|credentials ..."))
+		fail(errors.New("usage: goimage-helper deps|modules|download|fetch|cacheprog|warm|workspace|sbom|credentials|toolchain ..."))
 	}
 	var err error
 	switch os.Args[1] {
@@ -77,6 +81,8 @@ func main() {
 		err = sbom(os.Args[2:])
 	case "credentials":
 		err = credentials(os.Args[2:])
+	case "toolchain":
+		err = toolchain(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
