@@ -23,6 +23,20 @@ RUN --mount=type=bind,target=. \
     GOOS=$TARGETOS GOARCH=$TARGETARCH \
     go build -trimpath -ldflags="-s -w -buildid=" -o "$dir/goimage-helper" ./llb/helper
 
+# The standard library compiled ahead for TARGETPLATFORM on BUILDPLATFORM, cgo off, with
+# -trimpath: a build cache (the go command's GOCACHE layout) at the image's root. Pushed as
+# <frontend repository>-stdlib:<go version>-<build os>-<build arch>-<target os>-<target arch>
+# (hack/dev), it is what the standard library step of a cold build reads instead of
+# compiling, when its builder has the same Go version.
+FROM --platform=$BUILDPLATFORM golang:1.26 AS stdlib-build
+ARG TARGETOS TARGETARCH
+RUN CGO_ENABLED=0 GOFLAGS= GOOS=$TARGETOS GOARCH=$TARGETARCH GOCACHE=/out \
+    go build -trimpath std && \
+    find /out -type f ! -name '*-a' ! -name '*-d' -delete
+
+FROM scratch AS stdlib
+COPY --from=stdlib-build /out/ /
+
 FROM scratch
 COPY --from=build /out/goimage-frontend /goimage-frontend
 COPY --from=build /out/goimage /goimage

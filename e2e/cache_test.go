@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -136,6 +137,33 @@ func freshDaemon(t *testing.T) *client.Client {
 	}
 	t.Cleanup(func() { fc.Close() })
 	return fc
+}
+
+// TestColdBuildReadsStdlib is a first build on a builder with an empty root and no cache to
+// import: the standard library step takes the packages from the standard library image next
+// to the frontend's (the Dockerfile's target stdlib, which hack/dev pushes) instead of
+// compiling them, and the image is right.
+func TestColdBuildReadsStdlib(t *testing.T) {
+	c := daemon(t)
+	fc := freshDaemon(t)
+	dir := example(t, "hello")
+	ref := imageRef(t, "hello-cold")
+	_, steps, err := solve(t, fc, dir, nil, pushExport(ref))
+	if err != nil {
+		t.Fatalf("cold build: %v\n%s", err, steps.output())
+	}
+	if names := steps.prefixed("[internal] the standard library of Go "); len(names) != 1 {
+		t.Errorf("standard library images %q, want one", names)
+	}
+	// On an empty root, the layers can hold only what the image brought.
+	report := steps.printedBy(t, "compile the standard library of . linux/amd64")
+	m := regexp.MustCompile(`build cache: (\d+) entries from the dependency layers`).FindStringSubmatch(report)
+	if m == nil || m[1] == "0" {
+		t.Errorf("the standard library step read nothing compiled ahead:\n%s", report)
+	}
+	if out, want := runImage(t, c, ref), "hello from goimage: linux/amd64"; !strings.Contains(out, want) {
+		t.Errorf("running the image printed %q, want %q", out, want)
+	}
 }
 
 // TestFreshBuilderImportsCache is CI's case: a builder with an empty root imports the registry

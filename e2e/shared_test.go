@@ -18,7 +18,6 @@ import (
 
 	"github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/opencontainers/go-digest"
 	"github.com/tonistiigi/fsutil"
 )
 
@@ -65,7 +64,7 @@ func corruptSharedCaches(t *testing.T, c *client.Client, tampered []byte) string
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ch := make(chan *client.SolveStatus)
-	vs := &vertices{byName: map[string]*client.Vertex{}, imported: map[digest.Digest]bool{}, printed: map[digest.Digest]bool{}}
+	vs := newVertices()
 	done := make(chan struct{})
 	go func() { vs.collect(ch); close(done) }()
 	_, err = c.Solve(ctx, def, client.SolveOpt{LocalMounts: map[string]fsutil.FS{"hostile": local}}, ch)

@@ -154,6 +154,16 @@ type vertices struct {
 	imported map[digest.Digest]bool // steps whose result was pulled from an imported cache
 	printed  map[digest.Digest]bool // steps that printed something: steps that ran
 	logs     strings.Builder
+	logsOf   map[digest.Digest]*strings.Builder // what each step printed
+}
+
+func newVertices() *vertices {
+	return &vertices{
+		byName:   map[string]*client.Vertex{},
+		imported: map[digest.Digest]bool{},
+		printed:  map[digest.Digest]bool{},
+		logsOf:   map[digest.Digest]*strings.Builder{},
+	}
 }
 
 func (v *vertices) collect(ch chan *client.SolveStatus) {
@@ -171,6 +181,10 @@ func (v *vertices) collect(ch chan *client.SolveStatus) {
 		for _, l := range s.Logs {
 			v.logs.Write(l.Data)
 			v.printed[l.Vertex] = true
+			if v.logsOf[l.Vertex] == nil {
+				v.logsOf[l.Vertex] = &strings.Builder{}
+			}
+			v.logsOf[l.Vertex].Write(l.Data)
 		}
 		v.mu.Unlock()
 	}
@@ -181,6 +195,18 @@ func (v *vertices) output() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.logs.String()
+}
+
+// printedBy is what the step named name printed.
+func (v *vertices) printedBy(t *testing.T, name string) string {
+	t.Helper()
+	vx := v.get(t, name)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if b := v.logsOf[vx.Digest]; b != nil {
+		return b.String()
+	}
+	return ""
 }
 
 // get returns the step named name, failing the test when the build had none.
@@ -271,7 +297,7 @@ func solveOpt(t *testing.T, c *client.Client, dir string, attrs map[string]strin
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	ch := make(chan *client.SolveStatus)
-	vs := &vertices{byName: map[string]*client.Vertex{}, imported: map[digest.Digest]bool{}, printed: map[digest.Digest]bool{}}
+	vs := newVertices()
 	done := make(chan struct{})
 	go func() { vs.collect(ch); close(done) }()
 	opt.Frontend = "dockerfile.v0"

@@ -121,6 +121,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		noCache = append(noCache, llb.IgnoreCache)
 	}
 	opt.Reader = &stateReader{c: c, cacheImports: bc.CacheImports, sm: src.SourceMap, opts: noCache}
+	opt.Stdlib = &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey]}
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {

@@ -53,6 +53,8 @@ type converter struct {
 	helperState      *llb.State // goimage-helper, built once per conversion
 	helperCacheState llb.State  // the build cache goimage-helper was compiled with
 	goRoot           *llb.State // goRunRoot, made once per conversion
+	stdlibLookup     chan stdlibResult
+	stdlibFound      stdlibResult
 }
 
 // Convert returns the graph that builds a plan for one target platform.
@@ -130,6 +132,7 @@ func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *
 		c.env = builderImg.Config.Env
 		c.builderConfig = true
 	}
+	c.lookupStdlib(ctx)
 
 	in := &inputs{}
 	if in.modCache, in.vendored, err = c.modules(); err != nil {

@@ -153,13 +153,19 @@ func (c *converter) requiredModules(list, modCache llb.State, what, target, fiel
 // stdCache compiles the standard library packages of list (goimage-helper deps -std) with
 // the group's flags into a layer. It mounts an empty module cache: nothing of the build but
 // the list reaches it. A later group's reads the first group's layer, firstStd: on two
-// cores, compiling the standard library twice side by side took twice as long as once.
+// cores, compiling the standard library twice side by side took twice as long as once. A
+// standard library compiled ahead (Options.Stdlib) is read too: a cold build then copies
+// those packages into the layer instead of compiling them.
 func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, target string, firstStd *llb.State) llb.State {
 	// What the helper's build and the first group's compiled counts as computed here: the
 	// layer holds every entry the step used, so the steps after it read this layer alone.
 	prog := []string{"-ro", helperCacheDir}
 	if firstStd != nil {
 		prog = append(prog, "-ro", firstStdCacheDir)
+	}
+	stdlib, prebuilt := c.stdlib()
+	if prebuilt {
+		prog = append(prog, "-ro", stdlibDir)
 	}
 	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg(append(prog, "-used", "-out", stdCacheDir, "-stats")...))
 	env = setEnv(env, "GOWORK", "off")
@@ -172,6 +178,9 @@ func (c *converter) stdCache(g *depGroup, field string, list llb.State, what, ta
 	run.AddMount(helperCacheDir, c.helperCache(), llb.Readonly)
 	if firstStd != nil {
 		run.AddMount(firstStdCacheDir, *firstStd, llb.Readonly)
+	}
+	if prebuilt {
+		run.AddMount(stdlibDir, stdlib, llb.Readonly)
 	}
 	return run.AddMount(stdCacheDir, llb.Scratch())
 }

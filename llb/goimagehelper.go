@@ -36,6 +36,8 @@ const (
 	helperCacheDir = "/goimage/helpercache"
 	modProxyDir    = "/goimage/modproxy"
 	vendorDir      = "/goimage/vendor"
+	// stdlibDir is where the standard library step reads the one compiled ahead.
+	stdlibDir = "/goimage/stdlib"
 	// toolchainDir is where the toolchain step writes its layer.
 	toolchainDir = "/goimage/toolchain"
 )

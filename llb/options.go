@@ -54,6 +54,9 @@ type Options struct {
 	// with it, and gives their modules compile steps of their own. Nil means one step
 	// compiles every dependency.
 	Reader StateReader
+	// Stdlib finds the standard library compiled ahead by the builder's Go version; nil
+	// means the graph compiles every standard library package it needs.
+	Stdlib StdlibSource
 }
 
 // supports reports whether the daemon has an LLB capability.
@@ -71,6 +74,15 @@ type PrebuiltHelper struct {
 // ImageSource resolves an image reference for a platform: its state and configuration.
 type ImageSource interface {
 	Image(ctx context.Context, ref string, platform ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error)
+}
+
+// StdlibSource finds a build cache (the go command's GOCACHE layout, at the root of the state)
+// holding the standard library compiled with cgo off and -trimpath by Go goVersion (the
+// builder's GOLANG_VERSION) running on build, for target. ok is false when there is none.
+// Its entries only ever add cache hits: the action IDs of the standard library step name the
+// compiler, flags and sources, so a cache of another toolchain just misses.
+type StdlibSource interface {
+	Stdlib(ctx context.Context, goVersion string, build, target ocispecs.Platform) (st llb.State, ok bool)
 }
 
 func (o Options) buildPlatform() ocispecs.Platform {
