@@ -12,6 +12,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -40,10 +41,7 @@ func (i *images) Image(ctx context.Context, ref string, p ocispecs.Platform) (ll
 		return llb.State{}, nil, err
 	}
 	named = reference.TagNameOnly(named)
-	_, dgst, dt, err := i.c.ResolveImageConfig(ctx, named.String(), sourceresolver.Opt{
-		LogName:  fmt.Sprintf("[%s] load metadata for %s", platforms.Format(p), named.String()),
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: i.bc.ImageResolveMode.String()},
-	})
+	dgst, dt, err := resolveImage(ctx, i.c, named, p, i.bc.ImageResolveMode.String())
 	if err != nil {
 		return llb.State{}, nil, err
 	}
@@ -55,4 +53,15 @@ func (i *images) Image(ctx context.Context, ref string, p ocispecs.Platform) (ll
 		ref = canonical.String()
 	}
 	return llb.Image(ref, llb.Platform(p), i.bc.ImageResolveMode), &img, nil
+}
+
+// resolveImage resolves an image reference for a platform through the daemon, as the build's
+// progress shows ("[PLATFORM] load metadata for REF"): the digest it names and its
+// configuration. mode is the image resolve mode; "" is the default.
+func resolveImage(ctx context.Context, c client.Client, named reference.Named, p ocispecs.Platform, mode string) (digest.Digest, []byte, error) {
+	_, dgst, dt, err := c.ResolveImageConfig(ctx, named.String(), sourceresolver.Opt{
+		LogName:  fmt.Sprintf("[%s] load metadata for %s", platforms.Format(p), named.String()),
+		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &p, ResolveMode: mode},
+	})
+	return dgst, dt, err
 }

@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -39,18 +37,14 @@ func (s *stdlibImages) Stdlib(ctx context.Context, goVersion string, build, targ
 	if !stdlibPublished(goVersion, build, target) {
 		return llb.State{}, false
 	}
-	ref, ok := stdlibRef(s.source, goVersion, build, target)
+	named, ok := stdlibRef(s.source, goVersion, build, target)
 	if !ok {
 		return llb.State{}, false
 	}
-	_, dgst, _, err := s.c.ResolveImageConfig(ctx, ref, sourceresolver.Opt{
-		LogName:  fmt.Sprintf("[%s] load metadata for %s", platforms.Format(target), ref),
-		ImageOpt: &sourceresolver.ResolveImageOpt{Platform: &target},
-	})
+	dgst, _, err := resolveImage(ctx, s.c, named, target, "")
 	if err != nil {
 		return llb.State{}, false
 	}
-	named, _ := reference.ParseNormalizedNamed(ref) // stdlibRef parsed it
 	pinned, err := reference.WithDigest(named, dgst)
 	if err != nil {
 		return llb.State{}, false
@@ -67,18 +61,18 @@ func stdlibPublished(goVersion string, build, target ocispecs.Platform) bool {
 }
 
 // stdlibRef is the reference of the standard library image for a frontend source.
-func stdlibRef(source, goVersion string, build, target ocispecs.Platform) (string, bool) {
+func stdlibRef(source, goVersion string, build, target ocispecs.Platform) (reference.Named, bool) {
 	if source == "" {
-		return "", false
+		return nil, false
 	}
 	named, err := reference.ParseNormalizedNamed(source)
 	if err != nil {
-		return "", false
+		return nil, false
 	}
 	parts := []string{goVersion, build.OS, build.Architecture + build.Variant, target.OS, target.Architecture + target.Variant}
-	ref := named.Name() + "-stdlib:" + strings.Join(parts, "-")
-	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
-		return "", false
+	ref, err := reference.ParseNormalizedNamed(named.Name() + "-stdlib:" + strings.Join(parts, "-"))
+	if err != nil {
+		return nil, false
 	}
 	return ref, true
 }

@@ -24,7 +24,11 @@ func TestStdlibRef(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
-			got, ok := stdlibRef(tc.source, "1.26.8", amd64, tc.target)
+			named, ok := stdlibRef(tc.source, "1.26.8", amd64, tc.target)
+			got := ""
+			if ok {
+				got = named.String()
+			}
 			if ok != (tc.want != "") || got != tc.want {
 				t.Errorf("stdlibRef(%q) = %q, %v, want %q", tc.source, got, ok, tc.want)
 			}
