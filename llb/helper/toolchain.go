@@ -61,8 +61,9 @@ func toolchain(args []string) error {
 	if err := setTime(tmp, epoch); err != nil {
 		return fmt.Errorf("toolchain: %w", err)
 	}
-	// The directories from GOROOT up to -o last: writing into them set their times.
-	for d := dst; ; d = filepath.Dir(d) {
+	// The directories above GOROOT up to -o last (copyGoRoot set GOROOT's): writing into
+	// them set their times.
+	for d := filepath.Dir(dst); ; d = filepath.Dir(d) {
 		if err := setTime(d, epoch); err != nil {
 			return fmt.Errorf("toolchain: %w", err)
 		}
