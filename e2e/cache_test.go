@@ -15,12 +15,16 @@ import (
 	"github.com/moby/buildkit/client"
 )
 
-// TestEditKeepsDownloadCached rebuilds after a one-file edit: the module download, keyed on
-// go.mod and go.sum alone, and the dependency cache, keyed on the imports, must come from the
-// cache, and only the compile step runs again.
 // moduleCompiles are the module compile steps of examples/deps.
 var moduleCompiles = []string{"compile github.com/google/uuid for . linux/amd64", "compile github.com/spf13/pflag for . linux/amd64"}
 
+// depsList is the list step of examples/deps.
+const depsList = "list the dependencies of . linux/amd64"
+
+// TestEditKeepsDownloadCached rebuilds after a one-file edit: the module downloads, keyed on
+// go.sum, the list, keyed on the imports (the frontend reads them), and the dependency cache
+// must come from the cache, and only go build runs again. A second edit adds an import: the
+// list runs again, and the image has it.
 func TestEditKeepsDownloadCached(t *testing.T) {
 	c := daemon(t)
 	dir := example(t, "deps")
@@ -42,14 +46,26 @@ func TestEditKeepsDownloadCached(t *testing.T) {
 	if got := first.prefixed("download "); !slices.Equal(got, modules) {
 		t.Errorf("module download steps %q, want %q", got, modules)
 	}
-	for _, name := range append(modules, moduleCompiles...) {
+	for _, name := range append(append(modules, moduleCompiles...), depsList) {
 		if !steps.get(t, name).Cached {
 			t.Errorf("%q ran again after a .go file edit: want it cached", name)
 		}
 	}
-	for _, name := range []string{"list the dependencies of . linux/amd64", "go build . linux/amd64"} {
+	if steps.get(t, "go build . linux/amd64").Cached {
+		t.Error("go build was cached after a .go file edit: want it to run")
+	}
+
+	extra := "package main\n\nimport \"net/url\"\n\nfunc init() { _ = url.PathEscape(\"x\") }\n"
+	if err := os.WriteFile(filepath.Join(dir, "extra.go"), []byte(extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, steps, err = solve(t, c, dir, nil)
+	if err != nil {
+		t.Fatalf("build after the import: %v", err)
+	}
+	for _, name := range []string{depsList, "go build . linux/amd64"} {
 		if steps.get(t, name).Cached {
-			t.Errorf("%q was cached after a .go file edit: want it to run", name)
+			t.Errorf("%q was cached after a new import: want it to run", name)
 		}
 	}
 }
@@ -200,6 +216,10 @@ func TestFreshBuilderImportsCache(t *testing.T) {
 	}
 	if steps.reused(t, "go build . linux/amd64") {
 		t.Error("go build was cached after an edit: want it to run")
+	}
+	// The edit changed no import: the frontend reads the dependency graph from the cache.
+	if !steps.reused(t, depsList) {
+		t.Errorf("%q ran on the fresh builder: want it from the imported cache", depsList)
 	}
 	if out, want := runImage(t, c, ref), "deps 4.5.6: uuid"; !strings.Contains(out, want) {
 		t.Errorf("running the image printed %q, want %q", out, want)

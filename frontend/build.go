@@ -125,7 +125,23 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {
+		// The list step of a vendored module, or of generated source, reads the context.
+		headers := make(chan error, 1)
+		if len(s.Generate) == 0 {
+			go func() {
+				src, err := opt.Context(goimagellb.ContextSource()...)
+				if err == nil {
+					opt.ImportHeaders, err = readImportHeaders(ctx, c, src, s.Dir)
+				}
+				headers <- err
+			}()
+		} else {
+			headers <- nil
+		}
 		if opt.ModuleFiles, err = readModuleFiles(ctx, c, bc, s.Dir); err != nil {
+			return nil, err
+		}
+		if err := <-headers; err != nil {
 			return nil, err
 		}
 	}

@@ -138,13 +138,20 @@ func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *
 	if in.modCache, in.vendored, err = c.modules(); err != nil {
 		return nil, nil, err
 	}
-	if in.src, err = opt.context(llb.WithCustomName("[internal] load build context")); err != nil {
+	if in.src, err = opt.context(ContextSource()...); err != nil {
 		return nil, nil, err
 	}
 	if in.src, err = c.generate(in.src, in.modCache); err != nil {
 		return nil, nil, err
 	}
 	return c, in, nil
+}
+
+// ContextSource are the options of the build context's local source: a frontend that
+// reads the context ahead of the conversion (Options.ImportHeaders) loads it with them, so
+// that the build transfers it once.
+func ContextSource() []llb.LocalOption {
+	return []llb.LocalOption{llb.WithCustomName("[internal] load build context")}
 }
 
 // moduleDir is the module root inside the builder.

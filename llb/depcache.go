@@ -92,7 +92,7 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 	list := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(append(listArgs, g.mains...)),
 		c.moduleDir(), modCache,
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
-	list.AddMount(srcDir, src, llb.Readonly)
+	list.AddMount(srcDir, c.listSource(src), llb.Readonly)
 	imports := list.AddMount(depsDir, llb.Scratch())
 	std := c.stdCache(g, field, list.AddMount(stdDir, llb.Scratch()), what, target, firstStd)
 	if perModule {

@@ -44,6 +44,12 @@ type Options struct {
 	// then download in steps of their own, where go.sum names every requirement of go.mod
 	// and there is no go.work. Nil means unknown, and one step downloads every module.
 	ModuleFiles map[string][]byte
+	// ImportHeaders are the import headers (ImportHeader) of the Go files of the module
+	// directory by path, those that ListedDir and ListedGoFile keep, read ahead of the
+	// conversion: the list step then reads them and ModuleFiles instead of the build
+	// context, and an edit that changes no import leaves it cached. Nil means unknown, and
+	// the list step reads the context.
+	ImportHeaders map[string][]byte
 	// LLBCaps are the daemon's LLB capabilities (the gateway's BuildOpts().LLBCaps); nil
 	// means every one this BuildKit knows. The converter reads them before emitting an op
 	// that has a fallback: without MergeOp, which Docker Engine disables on its graphdriver

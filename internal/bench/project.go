@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
@@ -145,6 +146,10 @@ func (p *Project) workCopy(dst string) error {
 // moduleDir is the module root inside a copy of the context.
 func (p *Project) moduleDir(ctx string) string { return filepath.Join(ctx, p.Plan.Spec.Dir) }
 
+// editNonce makes the edits of one bench run its own: a daemon that ran an earlier one
+// without the cold scenario's prune has built the edits numbered alike.
+var editNonce = time.Now().UnixNano()
+
 // edit appends a new function to the first Go file of the first binary's main package: the
 // one-line change of the edit scenarios, never seen before so never a cache hit of its own.
 func (p *Project) edit(ctx string, n int) error {
@@ -162,7 +167,7 @@ func (p *Project) edit(ctx string, n int) error {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(fh, "\nfunc goimageBenchEdit%d() {}\n", n)
+		_, err = fmt.Fprintf(fh, "\nfunc goimageBenchEdit%d_%d() {}\n", editNonce, n)
 		if cerr := fh.Close(); err == nil {
 			err = cerr
 		}
