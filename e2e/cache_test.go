@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,8 @@ func TestEditKeepsDownloadCached(t *testing.T) {
 		t.Error("go build was cached after a .go file edit: want it to run")
 	}
 
-	extra := "package main\n\nimport \"net/url\"\n\nfunc init() { _ = url.PathEscape(\"x\") }\n"
+	// The comment makes the header new to the daemon, whatever an earlier run built.
+	extra := fmt.Sprintf("// %d\n\npackage main\n\nimport \"net/url\"\n\nfunc init() { _ = url.PathEscape(\"x\") }\n", time.Now().UnixNano())
 	if err := os.WriteFile(filepath.Join(dir, "extra.go"), []byte(extra), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +69,28 @@ func TestEditKeepsDownloadCached(t *testing.T) {
 		if steps.get(t, name).Cached {
 			t.Errorf("%q was cached after a new import: want it to run", name)
 		}
+	}
+}
+
+// TestEditBuildsItsBinaryAlone edits the server of examples/multi: the go build of the
+// client, whose packages the edit left alone, stays cached.
+func TestEditBuildsItsBinaryAlone(t *testing.T) {
+	c := daemon(t)
+	dir := example(t, "multi")
+	attrs := map[string]string{"platform": "linux/amd64"}
+	if _, _, err := solve(t, c, dir, attrs); err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	appendEdit(t, filepath.Join(dir, "cmd", "server", "main.go"))
+	_, steps, err := solve(t, c, dir, attrs)
+	if err != nil {
+		t.Fatalf("build after the edit: %v", err)
+	}
+	if !steps.get(t, "go build ./cmd/client linux/amd64").Cached {
+		t.Error("the client's go build ran after an edit of the server: want it cached")
+	}
+	if steps.get(t, "go build ./cmd/server linux/amd64").Cached {
+		t.Error("the server's go build was cached after its edit: want it to run")
 	}
 }
 

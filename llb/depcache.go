@@ -73,6 +73,9 @@ type depLayers struct {
 	// list (BuildKit exports the outputs the build's steps read, not the ones the frontend
 	// read).
 	graph *llb.State
+	// local are the main module's packages in graph and their imports (localImports), nil
+	// without a graph.
+	local map[string][]string
 }
 
 // depCache returns the dependency cache layers of one group, for the target platform.
@@ -97,9 +100,12 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 	std := c.stdCache(g, field, list.AddMount(stdDir, llb.Scratch()), what, target, firstStd)
 	if perModule {
 		graph := list.AddMount(graphDir, llb.Scratch())
-		modules, err := c.moduleCompiles(ctx, g, field, graph, modCache, std, what, target)
-		if !errors.Is(err, errNoGraph) {
-			return depLayers{std: std, modules: modules, graph: &graph}, err
+		modules, dg, err := c.moduleCompiles(ctx, g, field, graph, modCache, std, what, target)
+		if err != nil && !errors.Is(err, errNoGraph) {
+			return depLayers{}, err
+		}
+		if err == nil {
+			return depLayers{std: std, modules: modules, graph: &graph, local: localImports(dg)}, nil
 		}
 	}
 

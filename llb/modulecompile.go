@@ -56,17 +56,17 @@ func (c *converter) moduleCompilesOK() bool {
 
 // moduleCompiles returns the merged module compile layers of a dependency group, from the
 // dependency graph its list step wrote (graph, graphFile in graphDir).
-func (c *converter) moduleCompiles(ctx context.Context, g *depGroup, field string, graph, modCache, std llb.State, what, target string) (llb.State, error) {
+func (c *converter) moduleCompiles(ctx context.Context, g *depGroup, field string, graph, modCache, std llb.State, what, target string) (llb.State, *depGraph, error) {
 	data, err := c.opt.Reader.ReadFile(ctx, graph, graphFile)
 	if errors.Is(err, errors.ErrUnsupported) {
-		return llb.State{}, errNoGraph
+		return llb.State{}, nil, errNoGraph
 	}
 	if err != nil {
-		return llb.State{}, fmt.Errorf("list the dependencies of %s %s: %w", what, target, err)
+		return llb.State{}, nil, fmt.Errorf("list the dependencies of %s %s: %w", what, target, err)
 	}
 	dg, err := parseDepGraph(data)
 	if err != nil {
-		return llb.State{}, fmt.Errorf("list the dependencies of %s %s: %w", what, target, err)
+		return llb.State{}, nil, fmt.Errorf("list the dependencies of %s %s: %w", what, target, err)
 	}
 	groups := compileGroups(dg)
 	mods := map[string]graphModule{}
@@ -100,11 +100,11 @@ func (c *converter) moduleCompiles(ctx context.Context, g *depGroup, field strin
 	}
 	switch len(layers) {
 	case 0:
-		return llb.Scratch(), nil
+		return llb.Scratch(), dg, nil
 	case 1:
-		return layers[0], nil
+		return layers[0], dg, nil
 	}
-	return llb.Merge(layers, llb.WithCustomNamef("[internal] the compiled modules of %s %s", what, target)), nil
+	return llb.Merge(layers, llb.WithCustomNamef("[internal] the compiled modules of %s %s", what, target)), dg, nil
 }
 
 // compileModuleGroup compiles the roots of a vendor tree into a layer, over the standard

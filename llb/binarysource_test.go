@@ -1,0 +1,104 @@
+package llb
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const binariesFile = "version: 1\ndir: svc\nbinaries:\n  - main: ./cmd/a\n  - main: ./cmd/b\n  - main: .\n    name: svc\n"
+
+// binariesOpts are the options of a build of binariesFile: its module files and headers, and
+// the list's graph, where cmd/a imports internal/x, which imports internal/y, and cmd/b
+// imports internal/y.
+func binariesOpts() Options {
+	opt := headersOpts(headersGoMod, appSource(""))
+	opt.Reader = &graphReader{graph: testGraph([]string{"github.com/spf13/pflag@v1.0.6"}, map[string]string{
+		"example.com/svc/cmd/a":      ": example.com/svc/internal/x github.com/spf13/pflag",
+		"example.com/svc/cmd/b":      ": example.com/svc/internal/y",
+		"example.com/svc/internal/x": ": example.com/svc/internal/y",
+		"example.com/svc/internal/y": ":",
+		"example.com/svc":            ": example.com/svc/internal/x",
+		"github.com/spf13/pflag":     "github.com/spf13/pflag:",
+	})}
+	return opt
+}
+
+// buildReads is what the go build of main reads at srcDir: the include patterns of the copy
+// it mounts, or nil when it mounts the build context itself.
+func buildReads(t *testing.T, g *graph, main string) []string {
+	t.Helper()
+	src, _ := g.named("go build " + main + " linux/arm64").mountSource(srcDir)
+	if src == nil {
+		t.Fatalf("go build %s mounts scratch at %s", main, srcDir)
+	}
+	if src.op.GetSource() != nil {
+		return nil
+	}
+	actions := src.file().Actions
+	if len(actions) != 1 || actions[0].GetCopy() == nil {
+		t.Fatalf("go build %s reads %v, want one copy", main, src)
+	}
+	if ctx, _ := src.input(0); ctx.op.GetSource() == nil {
+		t.Errorf("go build %s reads a copy of %v, want of the build context", main, ctx)
+	}
+	return actions[0].GetCopy().IncludePatterns
+}
+
+// TestBinarySource checks that each binary's go build reads the module files and the
+// directories of the main module's packages it builds, and no other.
+func TestBinarySource(t *testing.T) {
+	_, g := convert(t, binariesFile, binariesOpts())
+	want := map[string][]string{
+		"./cmd/a": {"svc/go.mod", "svc/go.sum", "svc/cmd/a", "svc/internal/x", "svc/internal/y"},
+		"./cmd/b": {"svc/go.mod", "svc/go.sum", "svc/cmd/b", "svc/internal/y"},
+		".":       nil, // the root package's directory holds every other
+	}
+	for main, want := range want {
+		if diff := cmp.Diff(buildReads(t, g, main), want); diff != "" {
+			t.Errorf("go build %s reads (-got +want):\n%s", main, diff)
+		}
+	}
+}
+
+// TestBinarySourceFallback checks the builds whose go build reads the whole context.
+func TestBinarySourceFallback(t *testing.T) {
+	tests := []struct {
+		desc, file string
+		opt        func() Options
+	}{
+		{"cgo, whose C files may include from anywhere", binariesFile + "cgo: true\n", binariesOpts},
+		{"no import headers", binariesFile, func() Options {
+			o := binariesOpts()
+			o.ImportHeaders = nil
+			return o
+		}},
+		{"no graph", binariesFile, func() Options {
+			o := binariesOpts()
+			o.Reader = nil
+			return o
+		}},
+		{"no go.mod", binariesFile, func() Options {
+			o := binariesOpts()
+			delete(o.ModuleFiles, "svc/go.mod")
+			return o
+		}},
+		{"a main package the graph lacks", binariesFile, func() Options {
+			o := binariesOpts()
+			r := o.Reader.(*graphReader)
+			r.graph.Packages = slices.DeleteFunc(r.graph.Packages, func(p graphPackage) bool { return p.ImportPath == "example.com/svc/cmd/a" })
+			return o
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			opt := tt.opt()
+			opt.BuildPlatform = arm64 // cgo builds natively
+			_, g := convert(t, tt.file, opt)
+			if got := buildReads(t, g, "./cmd/a"); got != nil {
+				t.Errorf("go build ./cmd/a reads %q, want the build context", got)
+			}
+		})
+	}
+}
