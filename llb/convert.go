@@ -55,6 +55,7 @@ type converter struct {
 	goRoot           *llb.State // goRunRoot, made once per conversion
 	stdlibLookup     chan stdlibResult
 	stdlibFound      stdlibResult
+	baseLookup       chan baseResult // lookupBase
 }
 
 // Convert returns the graph that builds a plan for one target platform.
@@ -66,6 +67,7 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.lookupBase(ctx)
 	groups, groupOf := c.depGroups()
 	depCaches := make([]depLayers, len(groups))
 	for i, g := range groups {
@@ -83,7 +85,7 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	for i := range p.Binaries {
 		outs[i] = c.compile(i, in.src, in.modCache, depCaches[groupOf[i]])
 	}
-	res, err := c.final(ctx, in.src, outs)
+	res, err := c.final(in.src, outs)
 	if err != nil || !opt.SBOM {
 		return res, err
 	}

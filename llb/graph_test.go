@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -382,11 +383,14 @@ func flagValue(t testing.TB, args []string, flag string) string {
 type fakeImages struct {
 	configs map[string]*dockerspec.DockerOCIImage
 	err     map[string]error
-	calls   []string // "ref platform"
+	mu      sync.Mutex // the converter resolves the base image alongside other work
+	calls   []string   // "ref platform"
 }
 
 func (f *fakeImages) Image(_ context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	f.mu.Lock()
 	f.calls = append(f.calls, ref+" "+platforms.Format(p))
+	f.mu.Unlock()
 	if err := f.err[ref]; err != nil {
 		return llb.State{}, nil, err
 	}

@@ -22,15 +22,15 @@ const scratchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 // extra files go first: an edit then changes only the last layer, and a fresh builder takes the
 // layers under it from the imported cache, never from the builder image their CA bundle
 // comes from.
-func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) (*Result, error) {
+func (c *converter) final(src llb.State, outs []llb.State) (*Result, error) {
 	base := llb.Scratch().Platform(c.target)
 	var baseImg *dockerspec.DockerOCIImage
-	if ref := c.plan.Base.Ref; ref != "" {
-		var err error
-		base, baseImg, err = c.opt.image(ctx, ref, c.target)
-		if err != nil {
-			return nil, c.errorf(c.plan.Base.At.Field, "base image %s: %w", ref, err)
+	if c.baseLookup != nil {
+		r := <-c.baseLookup
+		if r.err != nil {
+			return nil, c.errorf(c.plan.Base.At.Field, "base image %s: %w", c.plan.Base.Ref, r.err)
 		}
+		base, baseImg = r.st, r.img
 	}
 	epoch := c.opt.epoch()
 	root := &llb.ChownOpt{User: &llb.UserOpt{UID: 0}, Group: &llb.UserOpt{UID: 0}}
@@ -48,6 +48,29 @@ func (c *converter) final(ctx context.Context, src llb.State, outs []llb.State) 
 	st = st.File(copies, llb.WithCustomNamef("copy %s into the image", binaryNames(c.plan.Spec)), c.location("binaries"))
 	img := c.imageConfig(baseImg)
 	return &Result{State: st, Image: img, BaseImage: baseImg}, nil
+}
+
+// baseResult is the base image's state and configuration, or why they could not be had.
+type baseResult struct {
+	st  llb.State
+	img *dockerspec.DockerOCIImage
+	err error
+}
+
+// lookupBase resolves the base image, if any, while the steps before the final image are
+// made: only the final image needs it, and the frontend would otherwise wait for a registry
+// after solving the list.
+func (c *converter) lookupBase(ctx context.Context) {
+	ref := c.plan.Base.Ref
+	if ref == "" {
+		return
+	}
+	ch := make(chan baseResult, 1)
+	c.baseLookup = ch
+	go func() {
+		st, img, err := c.opt.image(ctx, ref, c.target)
+		ch <- baseResult{st: st, img: img, err: err}
+	}()
 }
 
 // caBundle is where Debian (the golang image) and distroless keep the CA certificates, and

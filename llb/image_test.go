@@ -1,12 +1,18 @@
 package llb
 
 import (
+	"context"
+	"errors"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // copyAction is what the test reads from one copy of the final file op.
@@ -165,4 +171,50 @@ func byID(t *testing.T, u *pb.UserOpt) uint32 {
 		return 1<<32 - 1
 	}
 	return id.ByID
+}
+
+// baseSignal is an ImageSource that closes looked when the base image is resolved.
+type baseSignal struct {
+	*fakeImages
+	base   string
+	looked chan struct{}
+	once   sync.Once
+}
+
+func (b *baseSignal) Image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	if ref == b.base {
+		b.once.Do(func() { close(b.looked) })
+	}
+	return b.fakeImages.Image(ctx, ref, p)
+}
+
+// listAfter is a StateReader whose read of the list waits until after is closed.
+type listAfter struct {
+	*graphReader
+	after <-chan struct{}
+}
+
+func (r *listAfter) ReadFile(ctx context.Context, st llb.State, name string) ([]byte, error) {
+	select {
+	case <-r.after:
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("the base image was not looked up before the list was read")
+	}
+	return r.graphReader.ReadFile(ctx, st, name)
+}
+
+// TestBaseResolvedWhileListing checks that the base image is resolved while the frontend
+// reads the list, not after it: a registry round trip off a no-op build's critical path.
+func TestBaseResolvedWhileListing(t *testing.T) {
+	opt := moduleCompileOpts(nil)
+	images := &baseSignal{fakeImages: golangImages(defaultPath), looked: make(chan struct{})}
+	images.base = resolve(t, parse(t, minimal), nil).Base.Ref
+	if images.base == "" {
+		t.Fatal("the minimal Goimagefile has no base image")
+	}
+	opt.Images = images
+	opt.Reader = &listAfter{graphReader: &graphReader{graph: textGraph("v0.41.0")}, after: images.looked}
+	if _, err := Convert(context.Background(), resolve(t, parse(t, minimal), nil), opt); err != nil {
+		t.Fatal(err)
+	}
 }
