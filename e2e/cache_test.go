@@ -25,7 +25,7 @@ const depsList = "list the dependencies of . linux/amd64"
 // TestEditKeepsDownloadCached rebuilds after a one-file edit: the module downloads, keyed on
 // go.sum, the list, keyed on the imports (the frontend reads them), and the dependency cache
 // must come from the cache, and only go build runs again. A second edit adds an import: the
-// list runs again, and the image has it.
+// list runs again.
 func TestEditKeepsDownloadCached(t *testing.T) {
 	c := daemon(t)
 	dir := example(t, "deps")

@@ -125,23 +125,24 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {
-		// The list step of a vendored module, or of generated source, reads the context.
-		headers := make(chan error, 1)
-		if len(s.Generate) == 0 {
+		// The list step of a vendored module, or of generated source, reads the context,
+		// and the test target has none.
+		headers := make(chan map[string][]byte, 1)
+		if len(s.Generate) == 0 && !test {
 			go func() {
 				src, err := opt.Context(goimagellb.ContextSource()...)
-				if err == nil {
-					opt.ImportHeaders, err = readImportHeaders(ctx, c, src, s.Dir)
+				if err != nil {
+					headers <- nil
+					return
 				}
-				headers <- err
+				headers <- readImportHeaders(ctx, c, src, s.Dir)
 			}()
 		} else {
 			headers <- nil
 		}
-		if opt.ModuleFiles, err = readModuleFiles(ctx, c, bc, s.Dir); err != nil {
-			return nil, err
-		}
-		if err := <-headers; err != nil {
+		opt.ModuleFiles, err = readModuleFiles(ctx, c, bc, s.Dir)
+		opt.ImportHeaders = <-headers
+		if err != nil {
 			return nil, err
 		}
 	}

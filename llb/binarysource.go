@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/goimage/goimage/plan"
 	"github.com/moby/buildkit/client/llb"
 	"golang.org/x/mod/modfile"
 )
@@ -17,25 +18,23 @@ import (
 // would link it again from an unchanged cache (the binaries carry no build ID, -buildid=,
 // so go build never finds one up to date).
 
-// localImports are the local packages of a dependency graph (those of the main module) and
-// the packages they import, by import path.
-func localImports(g *depGraph) map[string][]string {
-	local := map[string][]string{}
+// packagesOf are the packages of a dependency graph by import path.
+func packagesOf(g *depGraph) map[string]graphPackage {
+	pkgs := make(map[string]graphPackage, len(g.Packages))
 	for _, p := range g.Packages {
-		if p.Module == "" {
-			local[p.ImportPath] = p.Imports
-		}
+		pkgs[p.ImportPath] = p
 	}
-	return local
+	return pkgs
 }
 
 // binarySource is what the go build of binary i mounts at srcDir: a copy of the module files
 // and the directories of the main module's packages it builds, or the build context itself
-// where the graph cannot say (no graph, generated source, a workspace, a replace by a
-// directory, cgo's C files, which may include from anywhere) or the binary builds the
-// module's root package, whose directory holds every other.
-func (c *converter) binarySource(i int, src llb.State, local map[string][]string) llb.State {
-	dirs, ok := c.binaryDirs(c.plan.Binaries[i].Package, local)
+// where those cannot be told (binaryDirs; and where the list reads the context: generated
+// source, a vendor directory, a workspace, a replace by a directory, assembly, which may
+// include from any directory), with cgo, whose C files may too, or where the binary builds
+// the module's root package, whose directory holds every other.
+func (c *converter) binarySource(i int, src llb.State, pkgs map[string]graphPackage) llb.State {
+	dirs, ok := c.binaryDirs(c.plan.Binaries[i], pkgs)
 	if !ok {
 		return src
 	}
@@ -53,29 +52,35 @@ func (c *converter) binarySource(i int, src llb.State, local map[string][]string
 }
 
 // binaryDirs are the directories, relative to the module root and sorted, of the main
-// module's packages that the main package pkg ("./cmd/app") imports, itself included.
-func (c *converter) binaryDirs(pkg string, local map[string][]string) ([]string, bool) {
-	if local == nil || pkg == "." || c.plan.Spec.CGO || !c.headersSuffice() {
+// module's packages that binary b builds: those its main package imports, directly or
+// through other modules (the go command takes the main module's packages from its own
+// directory whoever imports them). ok is false where they cannot be told: the graph lacks a
+// package the build imports, the build imports the module's root package, or a flag names a
+// file.
+func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dirs []string, ok bool) {
+	if pkgs == nil || b.Package == "." || c.plan.Spec.CGO || !c.headersSuffice() || namesFile(b.Flags) {
 		return nil, false
 	}
 	modPath := modfile.ModulePath(c.opt.ModuleFiles[path.Join(".", c.plan.Spec.Dir, "go.mod")])
 	if modPath == "" {
 		return nil, false
 	}
-	main := modPath + "/" + strings.TrimPrefix(pkg, "./")
-	if _, ok := local[main]; !ok {
-		return nil, false // not in the graph: go build reports what it is
-	}
+	main := modPath + "/" + strings.TrimPrefix(b.Package, "./")
 	seen := map[string]bool{main: true}
-	var dirs []string
 	for queue := []string{main}; len(queue) > 0; queue = queue[1:] {
-		rel, ok := strings.CutPrefix(queue[0], modPath+"/")
+		p, ok := pkgs[queue[0]]
 		if !ok {
-			return nil, false // the root package, or another module's local package
+			return nil, false // one go list could not find: go build reports it, from the context
 		}
-		dirs = append(dirs, rel)
-		for _, imp := range local[queue[0]] {
-			if _, isLocal := local[imp]; isLocal && !seen[imp] {
+		if p.Module == "" {
+			rel, ok := strings.CutPrefix(p.ImportPath, modPath+"/")
+			if !ok {
+				return nil, false // the root package, or one of a module replaced by a directory
+			}
+			dirs = append(dirs, rel)
+		}
+		for _, imp := range p.Imports {
+			if !seen[imp] {
 				seen[imp] = true
 				queue = append(queue, imp)
 			}

@@ -10,19 +10,35 @@ import (
 const binariesFile = "version: 1\ndir: svc\nbinaries:\n  - main: ./cmd/a\n  - main: ./cmd/b\n  - main: .\n    name: svc\n"
 
 // binariesOpts are the options of a build of binariesFile: its module files and headers, and
-// the list's graph, where cmd/a imports internal/x, which imports internal/y, and cmd/b
-// imports internal/y.
+// the list's graph, where cmd/a imports internal/x, which imports internal/y, and a plugin
+// module that imports internal/core back, and cmd/b imports internal/y.
 func binariesOpts() Options {
 	opt := headersOpts(headersGoMod, appSource(""))
-	opt.Reader = &graphReader{graph: testGraph([]string{"github.com/spf13/pflag@v1.0.6"}, map[string]string{
-		"example.com/svc/cmd/a":      ": example.com/svc/internal/x github.com/spf13/pflag",
-		"example.com/svc/cmd/b":      ": example.com/svc/internal/y",
-		"example.com/svc/internal/x": ": example.com/svc/internal/y",
-		"example.com/svc/internal/y": ":",
-		"example.com/svc":            ": example.com/svc/internal/x",
-		"github.com/spf13/pflag":     "github.com/spf13/pflag:",
+	opt.Reader = &graphReader{graph: testGraph([]string{"github.com/spf13/pflag@v1.0.6", "example.org/plugin@v1.0.0"}, map[string]string{
+		"example.com/svc/cmd/a":         ": example.com/svc/internal/x github.com/spf13/pflag example.org/plugin",
+		"example.com/svc/cmd/b":         ": example.com/svc/internal/y",
+		"example.com/svc/internal/x":    ": example.com/svc/internal/y",
+		"example.com/svc/internal/y":    ":",
+		"example.com/svc/internal/core": ":",
+		"example.com/svc":               ": example.com/svc/internal/x",
+		"github.com/spf13/pflag":        "github.com/spf13/pflag:",
+		"example.org/plugin":            "example.org/plugin: example.com/svc/internal/core",
 	})}
 	return opt
+}
+
+// withPackage is binariesOpts with package ip of the graph changed to desc (testGraph's form),
+// or removed for "".
+func withPackage(ip, desc string) func() Options {
+	return func() Options {
+		o := binariesOpts()
+		r := o.Reader.(*graphReader)
+		r.graph.Packages = slices.DeleteFunc(r.graph.Packages, func(p graphPackage) bool { return p.ImportPath == ip })
+		if desc != "" {
+			r.graph.Packages = append(r.graph.Packages, testGraph(nil, map[string]string{ip: desc}).Packages...)
+		}
+		return o
+	}
 }
 
 // buildReads is what the go build of main reads at srcDir: the include patterns of the copy
@@ -51,7 +67,7 @@ func buildReads(t *testing.T, g *graph, main string) []string {
 func TestBinarySource(t *testing.T) {
 	_, g := convert(t, binariesFile, binariesOpts())
 	want := map[string][]string{
-		"./cmd/a": {"svc/go.mod", "svc/go.sum", "svc/cmd/a", "svc/internal/x", "svc/internal/y"},
+		"./cmd/a": {"svc/go.mod", "svc/go.sum", "svc/cmd/a", "svc/internal/core", "svc/internal/x", "svc/internal/y"},
 		"./cmd/b": {"svc/go.mod", "svc/go.sum", "svc/cmd/b", "svc/internal/y"},
 		".":       nil, // the root package's directory holds every other
 	}
@@ -84,12 +100,10 @@ func TestBinarySourceFallback(t *testing.T) {
 			delete(o.ModuleFiles, "svc/go.mod")
 			return o
 		}},
-		{"a main package the graph lacks", binariesFile, func() Options {
-			o := binariesOpts()
-			r := o.Reader.(*graphReader)
-			r.graph.Packages = slices.DeleteFunc(r.graph.Packages, func(p graphPackage) bool { return p.ImportPath == "example.com/svc/cmd/a" })
-			return o
-		}},
+		{"a main package the graph lacks", binariesFile, withPackage("example.com/svc/cmd/a", "")},
+		{"an import the graph lacks (go list could not find it)", binariesFile, withPackage("example.com/svc/internal/y", "")},
+		{"the root package, imported through a module", binariesFile, withPackage("example.org/plugin", "example.org/plugin: example.com/svc")},
+		{"a PGO profile named by a flag", "version: 1\ndir: svc\nbinaries:\n  - main: ./cmd/a\n    flags: [-pgo=profiles/a.pprof]\n", binariesOpts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {

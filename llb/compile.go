@@ -24,7 +24,7 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir, "-ro", stdCacheDir, "-stats"))
 	run := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(b.BuildArgs(outDir)), c.moduleDir(), modCache,
 		llb.WithCustomNamef("go build %s %s", c.plan.Spec.Binaries[i].Main, platforms.Format(c.target)), c.at(b.MainAt))
-	run.AddMount(srcDir, c.binarySource(i, src, deps.local), llb.Readonly)
+	run.AddMount(srcDir, c.binarySource(i, src, deps.pkgs), llb.Readonly)
 	run.AddMount(depCacheDir, deps.modules, llb.Readonly)
 	run.AddMount(stdCacheDir, deps.std, llb.Readonly)
 	if deps.graph != nil {

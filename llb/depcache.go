@@ -73,9 +73,8 @@ type depLayers struct {
 	// list (BuildKit exports the outputs the build's steps read, not the ones the frontend
 	// read).
 	graph *llb.State
-	// local are the main module's packages in graph and their imports (localImports), nil
-	// without a graph.
-	local map[string][]string
+	// pkgs are graph's packages by import path (packagesOf), nil without a graph.
+	pkgs map[string]graphPackage
 }
 
 // depCache returns the dependency cache layers of one group, for the target platform.
@@ -105,7 +104,7 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 			return depLayers{}, err
 		}
 		if err == nil {
-			return depLayers{std: std, modules: modules, graph: &graph, local: localImports(dg)}, nil
+			return depLayers{std: std, modules: modules, graph: &graph, pkgs: packagesOf(dg)}, nil
 		}
 	}
 

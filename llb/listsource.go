@@ -3,6 +3,7 @@ package llb
 import (
 	"bytes"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"maps"
 	"path"
@@ -22,10 +23,11 @@ import (
 // as it was, and the frontend reads the dependency graph from the cache instead of waiting
 // for the go command, on a warm builder and on a fresh one importing the cache alike.
 
-// ListedDir reports whether go list looks for packages in a directory of this name: not in
-// testdata, nor in one whose name starts with . or _.
+// ListedDir reports whether a package may live in a directory of this name: not in one
+// whose name starts with a dot, which no import path can name. (go list skips testdata and
+// names starting with _ only when it expands a ... pattern; an import may name them.)
 func ListedDir(name string) bool {
-	return name != "testdata" && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_")
+	return !strings.HasPrefix(name, ".")
 }
 
 // ListedGoFile reports whether the list step reads a file of this name: a Go file that is
@@ -39,17 +41,43 @@ func ListedGoFile(name string) bool {
 // the end of its import declarations. A file that does not parse that far is returned whole,
 // so that go list reports what it would of the file itself.
 func ImportHeader(src []byte) []byte {
+	n, err := importsEnd(src)
+	if err != nil {
+		return src
+	}
+	return append(bytes.Clone(src[:n]), '\n')
+}
+
+// ImportHeaderPrefix is ImportHeader of a file of which src is only the first bytes. ok is
+// false when those bytes cannot tell: the header does not parse within them, or nothing
+// follows the imports in them, so more import declarations may.
+func ImportHeaderPrefix(src []byte) (header []byte, ok bool) {
+	n, err := importsEnd(src)
+	if err != nil {
+		return nil, false
+	}
+	var s scanner.Scanner
+	rest := src[n:]
+	s.Init(token.NewFileSet().AddFile("", -1, len(rest)), rest, nil, 0)
+	if _, tok, _ := s.Scan(); tok == token.EOF || tok == token.ILLEGAL {
+		return nil, false
+	}
+	return append(bytes.Clone(src[:n]), '\n'), true
+}
+
+// importsEnd is the offset in src where its import declarations end (its package clause,
+// when it has none).
+func importsEnd(src []byte) (int, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", src, parser.ImportsOnly)
 	if err != nil {
-		return src
+		return 0, err
 	}
 	end := f.Name.End()
 	if len(f.Decls) > 0 { // ImportsOnly: the import declarations alone
 		end = f.Decls[len(f.Decls)-1].End()
 	}
-	n := fset.Position(end).Offset
-	return append(bytes.Clone(src[:n]), '\n')
+	return fset.Position(end).Offset, nil
 }
 
 // listSource is what the list step mounts at srcDir: the module files and the import headers
@@ -78,14 +106,18 @@ func (c *converter) listSource(src llb.State) llb.State {
 		mkdir(path.Dir(name))
 		fa = fa.Mkfile("/"+name, 0o644, files[name], at)
 	}
-	return llb.Scratch().File(fa, llb.WithCustomNamef("[internal] the module files and the imports of %d Go files", len(c.opt.ImportHeaders)))
+	noun := "Go files"
+	if len(c.opt.ImportHeaders) == 1 {
+		noun = "Go file"
+	}
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[internal] the module files and the imports of %d %s", len(c.opt.ImportHeaders), noun))
 }
 
 // headersSuffice reports whether the module files and import headers hold everything of the
 // context that the list reads.
 func (c *converter) headersSuffice() bool {
 	s := c.plan.Spec
-	if c.opt.ImportHeaders == nil || c.opt.ModuleFiles == nil || s.Vendor || len(s.Generate) > 0 {
+	if c.opt.ImportHeaders == nil || c.opt.ModuleFiles == nil || s.Vendor || len(s.Generate) > 0 || namesFile(c.goCommandFlags()) {
 		return false
 	}
 	root := path.Join(".", s.Dir)
@@ -106,4 +138,32 @@ func (c *converter) headersSuffice() bool {
 		}
 	}
 	return true
+}
+
+// goCommandFlags are the GOFLAGS the build's go commands may see: the builder's, then the
+// spec's.
+func (c *converter) goCommandFlags() []string {
+	builder, _ := lookupEnv(c.env, "GOFLAGS")
+	return append(strings.Fields(builder), strings.Fields(c.plan.Spec.GoFlags)...)
+}
+
+// namesFile reports whether go command flags name a file of the context that neither the
+// headers nor a binary's package directories hold: -overlay, -modfile, or a -pgo profile
+// other than a main package's default.pgo.
+func namesFile(flags []string) bool {
+	for i, f := range flags {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if !hasValue && i+1 < len(flags) {
+			value = flags[i+1]
+		}
+		switch name {
+		case "overlay", "modfile":
+			return true
+		case "pgo":
+			if value != "auto" && value != "off" {
+				return true
+			}
+		}
+	}
+	return false
 }

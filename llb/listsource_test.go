@@ -4,6 +4,7 @@ import (
 	"go/build"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -85,6 +86,33 @@ func goBuildSees(t *testing.T, src string) map[string]any {
 	}
 }
 
+// TestImportHeaderPrefix checks the header of a file read in part: the same as of the whole
+// file when the imports end within the part, none when they may not.
+func TestImportHeaderPrefix(t *testing.T) {
+	file := "package p\n\nimport (\n\t\"fmt\"\n)\n\nimport \"os\"\n\nfunc f() { fmt.Println(os.Args) }\n"
+	for _, tt := range []struct {
+		desc   string
+		prefix int
+		ok     bool
+	}{
+		{"the whole file", len(file), true},
+		{"up to the function", strings.Index(file, "func") + 2, true},
+		{"up to the end of the imports", strings.Index(file, "func"), false},
+		{"between the two import declarations", strings.Index(file, "import \"os\""), false},
+		{"inside the first import declaration", strings.Index(file, "fmt"), false},
+	} {
+		t.Run(tt.desc, func(t *testing.T) {
+			got, ok := ImportHeaderPrefix([]byte(file[:tt.prefix]))
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v (header %q)", ok, tt.ok, got)
+			}
+			if want := ImportHeader([]byte(file)); ok && string(got) != string(want) {
+				t.Errorf("header %q, want %q", got, want)
+			}
+		})
+	}
+}
+
 // TestListedNames checks which names the frontend reads headers of.
 func TestListedNames(t *testing.T) {
 	for name, want := range map[string]bool{"main.go": true, "x_linux.go": true, "main_test.go": false, "_x.go": false, ".x.go": false, "x.s": false, "go.mod": false} {
@@ -92,7 +120,7 @@ func TestListedNames(t *testing.T) {
 			t.Errorf("ListedGoFile(%q) = %v, want %v", name, got, want)
 		}
 	}
-	for name, want := range map[string]bool{"cmd": true, "internal": true, "testdata": false, "_old": false, ".git": false} {
+	for name, want := range map[string]bool{"cmd": true, "internal": true, "testdata": true, "_old": true, ".git": false} {
 		if got := ListedDir(name); got != want {
 			t.Errorf("ListedDir(%q) = %v, want %v", name, got, want)
 		}
@@ -202,6 +230,9 @@ func TestListSourceFallback(t *testing.T) {
 		{"a module replaced by a directory", headersFile, func() Options {
 			return headersOpts(headersGoMod+"\nreplace example.com/x => ../x\n", appSource(""))
 		}},
+		{"an overlay in goflags", headersFile + "goflags: -overlay=overlay.json\n", func() Options {
+			return headersOpts(headersGoMod, appSource(""))
+		}},
 		{"generated source", headersFile + "generate:\n  - run: [go, generate, ./...]\n    inputs: [gen/]\n", func() Options {
 			return headersOpts(headersGoMod, appSource(""))
 		}},
@@ -221,4 +252,24 @@ func TestListSourceFallback(t *testing.T) {
 			t.Errorf("the list reads %v, want the headers", src)
 		}
 	})
+}
+
+// TestNamesFile checks which go command flags name a file of the context.
+func TestNamesFile(t *testing.T) {
+	for _, tt := range []struct {
+		flags []string
+		want  bool
+	}{
+		{[]string{"-race", "-pgo=auto"}, false},
+		{[]string{"-pgo=off"}, false},
+		{[]string{"-pgo=profiles/app.pprof"}, true},
+		{[]string{"-pgo", "app.pprof"}, true},
+		{[]string{"--overlay=overlay.json"}, true},
+		{[]string{"-modfile=tools.mod"}, true},
+		{nil, false},
+	} {
+		if got := namesFile(tt.flags); got != tt.want {
+			t.Errorf("namesFile(%q) = %v, want %v", tt.flags, got, tt.want)
+		}
+	}
 }

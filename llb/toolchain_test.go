@@ -2,6 +2,10 @@ package llb
 
 import (
 	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -217,5 +221,37 @@ func checkToolchainExcludes(t *testing.T, patterns []string) {
 		if excluded(p) {
 			t.Errorf("%s is left out, which go build reads", p)
 		}
+	}
+}
+
+// TestHelperTestsConverterExcludes checks that the helper's tests (llb/helper, which cannot
+// import this package) test the toolchain exclusions the converter passes: its
+// converterExcludes must be toolchainExcludes.
+func TestHelperTestsConverterExcludes(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "helper/toolchain_test.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		spec, ok := n.(*ast.ValueSpec)
+		if !ok || len(spec.Names) != 1 || spec.Names[0].Name != "converterExcludes" || len(spec.Values) != 1 {
+			return true
+		}
+		lit, ok := spec.Values[0].(*ast.CompositeLit)
+		if !ok {
+			t.Fatalf("converterExcludes is %T, want a composite literal", spec.Values[0])
+		}
+		for _, e := range lit.Elts {
+			s, err := strconv.Unquote(e.(*ast.BasicLit).Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, s)
+		}
+		return false
+	})
+	if diff := cmp.Diff(got, toolchainExcludes); diff != "" {
+		t.Errorf("helper/toolchain_test.go converterExcludes (-got +want):\n%s", diff)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // converterExcludes are the converter's toolchainExcludes (package llb), which this
 // standard-library-only command cannot import; TestToolchainLayer there checks the converter
-// passes these.
+// passes them, and TestHelperTestsConverterExcludes that this list is the same.
 var converterExcludes = []string{
 	"src/cmd", "test", "api", "doc", "misc",
 	"**/testdata", "**/*_test.go",
