@@ -7,7 +7,6 @@ import (
 
 	"github.com/goimage/goimage/plan"
 	"github.com/moby/buildkit/client/llb"
-	"golang.org/x/mod/modfile"
 )
 
 // A binary's go build reads, of the main module, only the directories of the packages its
@@ -58,11 +57,11 @@ func (c *converter) binarySource(i int, src llb.State, pkgs map[string]graphPack
 // package the build imports, the build imports the module's root package, or a flag names a
 // file.
 func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dirs []string, ok bool) {
-	if pkgs == nil || b.Package == "." || c.plan.Spec.CGO || !c.headersSuffice() || namesFile(b.Flags) {
+	if pkgs == nil || b.Package == "." || c.plan.Spec.CGO || namesFile(b.Flags) {
 		return nil, false
 	}
-	modPath := modfile.ModulePath(c.opt.ModuleFiles[path.Join(".", c.plan.Spec.Dir, "go.mod")])
-	if modPath == "" {
+	modPath, ok := c.headersSuffice()
+	if !ok || modPath == "" {
 		return nil, false
 	}
 	main := modPath + "/" + strings.TrimPrefix(b.Package, "./")

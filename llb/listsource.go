@@ -85,7 +85,7 @@ func importsEnd(src []byte) (int, error) {
 // list, else the build context itself. Generated source, a vendor directory, a workspace and
 // a module replaced by a directory are read from the context.
 func (c *converter) listSource(src llb.State) llb.State {
-	if !c.headersSuffice() {
+	if _, ok := c.headersSuffice(); !ok {
 		return src
 	}
 	files := maps.Clone(c.opt.ModuleFiles)
@@ -114,30 +114,34 @@ func (c *converter) listSource(src llb.State) llb.State {
 }
 
 // headersSuffice reports whether the module files and import headers hold everything of the
-// context that the list reads.
-func (c *converter) headersSuffice() bool {
+// context that the list reads, and the main module's path ("" when go.mod names none), which
+// it parses go.mod for.
+func (c *converter) headersSuffice() (modPath string, ok bool) {
 	s := c.plan.Spec
 	if c.opt.ImportHeaders == nil || c.opt.ModuleFiles == nil || s.Vendor || len(s.Generate) > 0 || namesFile(c.goCommandFlags()) {
-		return false
+		return "", false
 	}
 	root := path.Join(".", s.Dir)
 	if _, ok := c.opt.ModuleFiles[path.Join(root, "go.work")]; ok {
-		return false
+		return "", false
 	}
 	data, ok := c.opt.ModuleFiles[path.Join(root, "go.mod")]
 	if !ok {
-		return false
+		return "", false
 	}
 	f, err := modfile.Parse("go.mod", data, nil)
 	if err != nil {
-		return false // for the go command to report, from the context
+		return "", false // for the go command to report, from the context
 	}
 	for _, r := range f.Replace {
 		if modfile.IsDirectoryPath(r.New.Path) {
-			return false
+			return "", false
 		}
 	}
-	return true
+	if f.Module != nil {
+		modPath = f.Module.Mod.Path
+	}
+	return modPath, true
 }
 
 // goCommandFlags are the GOFLAGS the build's go commands may see: the builder's, then the
