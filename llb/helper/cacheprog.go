@@ -146,9 +146,12 @@ func (c *tieredCache) serve(in io.Reader, w io.Writer) error {
 	}
 }
 
-// get serves the first tier holding the action with an output whose bytes hash to its
-// output ID; an entry whose output was corrupted is a miss, so the go command recomputes it
-// and its put repairs the file.
+// get serves the first tier holding the action. An output of the shared directory must hash
+// to its output ID, since other builds write it: a corrupted one is a miss, so the go command
+// recomputes it and its put repairs the file. A layer's outputs are checked by size, as the go
+// command checks its own cache: a layer is an immutable snapshot that no build writes, its
+// step hashed every output it put, and BuildKit checks a blob's digest when it imports one.
+// Hashing them on every read took 0.1 s of a 0.56 s go build of yq.
 func (c *tieredCache) get(action []byte, res *response) error {
 	tiers := c.ro
 	if c.out == nil {
@@ -156,7 +159,7 @@ func (c *tieredCache) get(action []byte, res *response) error {
 	}
 	for _, d := range tiers {
 		e, ok := d.get(action)
-		if !ok || !d.verified(e) {
+		if !ok || (d == c.dir && !d.verified(e)) {
 			continue
 		}
 		if d == c.dir {

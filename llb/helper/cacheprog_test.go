@@ -86,6 +86,24 @@ func TestCacheprogLayersStack(t *testing.T) {
 	}
 }
 
+// TestCacheprogUsedLayerChecked changes a layer's outputs after it was made, as only a fault
+// in the builder's store could. A layer is read by size, but what -used copies from it into a
+// new layer is hashed on the way: the changed outputs are misses, compiled again, and the new
+// layer holds only sound outputs.
+func TestCacheprogUsedLayerChecked(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	lower := t.TempDir()
+	build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-out", lower))
+	zeroFill(t, lower)
+
+	whole := t.TempDir()
+	if out := build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", lower, "-used", "-out", whole)); !strings.Contains(out, "strings\n") {
+		t.Errorf("a -used build over a changed layer did not compile strings again:\n%s", out)
+	}
+	checkOutputs(t, whole)
+}
+
 // TestCacheprogLayerDeterministic builds the same module twice, at different times, into two
 // layers: their bytes are the same, so a step keyed on a layer's content stays cached.
 func TestCacheprogLayerDeterministic(t *testing.T) {
@@ -190,15 +208,11 @@ func checkOutputs(t *testing.T, dir string) {
 	}
 }
 
-// TestCacheprogCorruptedEntry zero-fills every output in the shared cache, as a disk fault or
-// a careless build would: a build through the cache program recompiles instead of failing,
-// repairs the shared files, and a layer made from that cache holds only sound outputs.
-func TestCacheprogCorruptedEntry(t *testing.T) {
-	bin := helperBinary(t)
-	dir := smallModule(t)
-	shared := t.TempDir()
-	build(t, dir, cacheProgEnv(bin, "-dir", shared))
-	for _, p := range dataFiles(t, shared) {
+// zeroFill overwrites every output of a cache directory with zeros of the same size, as a
+// disk fault would: the size check alone does not see it.
+func zeroFill(t *testing.T, dir string) {
+	t.Helper()
+	for _, p := range dataFiles(t, dir) {
 		fi, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
@@ -207,6 +221,17 @@ func TestCacheprogCorruptedEntry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestCacheprogCorruptedEntry zero-fills every output in the shared cache, as a disk fault or
+// a careless build would: a build through the cache program recompiles instead of failing,
+// repairs the shared files, and a layer made from that cache holds only sound outputs.
+func TestCacheprogCorruptedEntry(t *testing.T) {
+	bin := helperBinary(t)
+	dir := smallModule(t)
+	shared := t.TempDir()
+	build(t, dir, cacheProgEnv(bin, "-dir", shared))
+	zeroFill(t, shared)
 
 	if out := build(t, dir, cacheProgEnv(bin, "-dir", shared)); !strings.Contains(out, "strings\n") {
 		t.Errorf("a build over zeroed outputs did not recompile strings:\n%s", out)
