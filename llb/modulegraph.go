@@ -15,9 +15,10 @@ import (
 )
 
 // depGraph is the build's packages outside the standard library, as goimage-helper deps
-// -graph writes them: each with its module (empty for a local package) and the packages
-// outside the standard library that it imports, and the modules of the module cache that
-// provide them at the versions the build selected.
+// -graph writes them: each once, by its import path (the helper merges the copies go list
+// lists for each main package with a default.pgo), with its module (empty for a local
+// package) and the packages outside the standard library that it imports, and the modules
+// of the module cache that provide them at the versions the build selected.
 type depGraph struct {
 	Modules  []graphModule
 	Packages []graphPackage
@@ -66,7 +67,12 @@ func parseDepGraph(data []byte) (*depGraph, error) {
 		}
 		mods[m.Path] = true
 	}
+	pkgs := map[string]bool{}
 	for _, p := range g.Packages {
+		if pkgs[p.ImportPath] {
+			errs = append(errs, fmt.Errorf("package %s: listed twice", p.ImportPath))
+		}
+		pkgs[p.ImportPath] = true
 		for _, imp := range append([]string{p.ImportPath}, p.Imports...) {
 			if err := module.CheckImportPath(imp); err != nil {
 				errs = append(errs, fmt.Errorf("package %q: %w", imp, err))

@@ -173,6 +173,10 @@ func TestParseDepGraphHostile(t *testing.T) {
 		{"an import path that reads as a flag", func(g *depGraph) { g.Packages[0].Imports = []string{"-toolexec=/bin/sh"} }, "leading dash"},
 		{"a package outside its module", func(g *depGraph) { g.Packages[0].ImportPath = "b.com/y" }, "not in its module"},
 		{"a package of a module not listed", func(g *depGraph) { g.Packages[0].Module = "c.com/z" }, "is not listed"},
+		// go list lists a package once for each main package with a default.pgo, as
+		// "a.com/x [example.com/m/cmd/a]": the helper writes it once, by its import path.
+		{"a package listed twice", func(g *depGraph) { g.Packages = append(g.Packages, g.Packages[0]) }, "package a.com/x: listed twice"},
+		{"a package as go list names a copy for one main package", func(g *depGraph) { g.Packages[0].ImportPath = "a.com/x [example.com/m/cmd/a]" }, `package "a.com/x [example.com/m/cmd/a]"`},
 	}
 	for _, tc := range hostile {
 		t.Run(tc.desc, func(t *testing.T) {

@@ -130,8 +130,18 @@ func depsGoMod(pkgs []listedPackage) string {
 	return b.String()
 }
 
+// decodePackages decodes go list -deps -json output into one entry per package. With
+// -pgo=auto (the default) and more than one package on its command line, go list lists a
+// package once for each main package with a default.pgo that imports it, as
+// "example.com/pkg [example.com/cmd/a]", with its imports named alike (and once by its own
+// path for the mains without one): the go command compiles it with each main's profile.
+// The copies have the package's module and imports, so decodePackages keeps the first
+// listing of each package, by its import path, and its imports by theirs. What deps writes
+// then names packages as an import or go build does, and is the same whether or not the
+// mains carry profiles (the list that mounts only the import headers sees none).
 func decodePackages(r io.Reader) ([]listedPackage, error) {
 	var pkgs []listedPackage
+	seen := map[string]bool{}
 	dec := json.NewDecoder(r)
 	for {
 		var p listedPackage
@@ -142,8 +152,22 @@ func decodePackages(r io.Reader) ([]listedPackage, error) {
 		if err != nil {
 			return nil, err
 		}
-		pkgs = append(pkgs, p)
+		p.ImportPath = packagePath(p.ImportPath)
+		for i, imp := range p.Imports {
+			p.Imports[i] = packagePath(imp)
+		}
+		if !seen[p.ImportPath] {
+			seen[p.ImportPath] = true
+			pkgs = append(pkgs, p)
+		}
 	}
+}
+
+// packagePath is the import path of a package go list names as compiled for one main
+// package, "example.com/pkg [example.com/cmd/a]": an import path has no spaces.
+func packagePath(listed string) string {
+	ip, _, _ := strings.Cut(listed, " [")
+	return ip
 }
 
 // depsSource is a Go package importing every package that a local package imports from

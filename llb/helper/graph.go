@@ -7,9 +7,10 @@ import (
 )
 
 // depGraph is what deps -graph writes: the packages of the build that are not in the
-// standard library, each with the module that provides it and the packages outside the
-// standard library that it imports, and those modules. The converter reads it (through the
-// frontend, which solves the list step) to give the modules compile steps of their own.
+// standard library, each once, by its import path (decodePackages), with the module that
+// provides it and the packages outside the standard library that it imports, and those
+// modules. The converter reads it (through the frontend, which solves the list step) to
+// give the modules compile steps of their own.
 type depGraph struct {
 	Modules  []graphModule
 	Packages []graphPackage

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 
@@ -98,6 +101,84 @@ func TestDeps(t *testing.T) {
 	goCmd(t, std, []string{"GOWORK=off"}, "build", "-mod=mod", "./goimagestd")
 }
 
+// TestDepsProfiles: with -pgo=auto (the default) and more than one main package, go list
+// lists the packages that a main with a default.pgo imports once for that main, as
+// "example.com/m/lib [example.com/m/cmd/a]". What deps writes names each package once, by
+// its import path, and is what it writes without profiles, which the list that mounts only
+// the import headers never sees.
+func TestDepsProfiles(t *testing.T) {
+	bin := helperBinary(t)
+	profile := cpuProfile(t)
+	mainGo := "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/m/lib\"\n)\n\nfunc main() { fmt.Println(lib.Up(\"x\")) }\n"
+	files := map[string]string{
+		"go.mod":        "module example.com/m\n\ngo 1.22\n",
+		"cmd/a/main.go": mainGo,
+		"cmd/b/main.go": mainGo,
+		"cmd/c/main.go": mainGo,
+		"lib/lib.go":    "package lib\n\nimport \"strings\"\n\nfunc Up(s string) string { return strings.ToUpper(s) }\n",
+	}
+	mains := []string{"./cmd/a", "./cmd/b", "./cmd/c"}
+	// deps writes the list of the module with a default.pgo in each of dirs.
+	deps := func(t *testing.T, dirs ...string) map[string]string {
+		t.Helper()
+		dir := writeModule(t, files)
+		for _, d := range dirs {
+			if err := os.WriteFile(filepath.Join(dir, d, "default.pgo"), profile, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(dirs) > 0 {
+			// The go command this runs lists the copies, or this test shows nothing.
+			listed := goCmd(t, dir, nil, append([]string{"list", "-deps", "-f", "{{.ImportPath}}"}, mains...)...)
+			if want := "example.com/m/lib [example.com/m/" + dirs[0] + "]\n"; !strings.Contains(listed, want) {
+				t.Fatalf("go list -deps lists no %q:\n%s", want, listed)
+			}
+		}
+		out := t.TempDir()
+		cmd := exec.Command(bin, append([]string{"deps", "-o", filepath.Join(out, "deps"), "-std", filepath.Join(out, "std"), "-graph", filepath.Join(out, "graph.json")}, mains...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOCACHE="+t.TempDir())
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("deps: %v\n%s", err, b)
+		}
+		written := map[string]string{}
+		for _, name := range []string{"deps/go.mod", "deps/goimagedeps/deps.go", "std/go.mod", "std/goimagestd/std.go", "graph.json"} {
+			data, err := os.ReadFile(filepath.Join(out, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			written[name] = string(data)
+		}
+		return written
+	}
+	without := deps(t)
+	tests := []struct {
+		desc     string
+		profiles []string
+	}{
+		{"two mains of three with a profile", []string{"cmd/a", "cmd/b"}},
+		{"every main with a profile: go list lists their packages only as copies", []string{"cmd/a", "cmd/b", "cmd/c"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			if diff := cmp.Diff(deps(t, tt.profiles...), without); diff != "" {
+				t.Errorf("what deps writes, with profiles against without (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+// cpuProfile is a CPU profile, as a default.pgo holds.
+func cpuProfile(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := pprof.StartCPUProfile(&b); err != nil {
+		testenv.Unavailable(t, fmt.Sprintf("a CPU profile for default.pgo: %v", err))
+	}
+	pprof.StopCPUProfile()
+	return b.Bytes()
+}
+
 // TestDepsStdIgnoresGoVersion: a bump that raises the main module's go line (as
 // golang.org/x/text v0.42.0 raises it to 1.26.0) leaves the standard library module's bytes,
 // and so the step that compiles it, as they were.
@@ -138,6 +219,76 @@ func TestImportable(t *testing.T) {
 		if got := importable(path); got != want {
 			t.Errorf("importable(%q) = %v, want %v", path, got, want)
 		}
+	}
+}
+
+// TestDecodePackagesForMain: the packages go list lists for one main package with a
+// default.pgo ("pkg [main]") are the packages themselves, each listed once.
+func TestDecodePackagesForMain(t *testing.T) {
+	mainMod := &listedModule{Path: "example.com/m", Main: true, GoVersion: "1.25.0"}
+	xmod := &listedModule{Path: "golang.org/x/mod", Version: "v0.40.0", GoVersion: "1.25.0"}
+	tests := []struct {
+		desc   string
+		listed string // go list -e -deps -json=ImportPath,Imports,Standard,Module, trimmed
+		want   []listedPackage
+	}{
+		{
+			desc: "two mains of three with a default.pgo: each package once, by its import path, as first listed",
+			listed: `{"ImportPath": "strings [example.com/m/cmd/a]", "Standard": true, "Imports": ["errors [example.com/m/cmd/a]", "unicode/utf8 [example.com/m/cmd/a]", "unsafe [example.com/m/cmd/a]"]}
+{"ImportPath": "golang.org/x/mod/semver [example.com/m/cmd/a]", "Module": {"Path": "golang.org/x/mod", "Version": "v0.40.0", "GoVersion": "1.25.0"}, "Imports": ["slices [example.com/m/cmd/a]", "strings [example.com/m/cmd/a]"]}
+{"ImportPath": "example.com/m/lib [example.com/m/cmd/a]", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["golang.org/x/mod/semver [example.com/m/cmd/a]", "strings [example.com/m/cmd/a]"]}
+{"ImportPath": "example.com/m/cmd/a", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["example.com/m/lib [example.com/m/cmd/a]"]}
+{"ImportPath": "strings [example.com/m/cmd/b]", "Standard": true, "Imports": ["errors [example.com/m/cmd/b]", "unicode/utf8 [example.com/m/cmd/b]", "unsafe [example.com/m/cmd/b]"]}
+{"ImportPath": "golang.org/x/mod/semver [example.com/m/cmd/b]", "Module": {"Path": "golang.org/x/mod", "Version": "v0.40.0", "GoVersion": "1.25.0"}, "Imports": ["slices [example.com/m/cmd/b]", "strings [example.com/m/cmd/b]"]}
+{"ImportPath": "example.com/m/lib [example.com/m/cmd/b]", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["golang.org/x/mod/semver [example.com/m/cmd/b]", "strings [example.com/m/cmd/b]"]}
+{"ImportPath": "example.com/m/cmd/b", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["example.com/m/lib [example.com/m/cmd/b]"]}
+{"ImportPath": "strings", "Standard": true, "Imports": ["errors", "unicode/utf8", "unsafe"]}
+{"ImportPath": "golang.org/x/mod/semver", "Module": {"Path": "golang.org/x/mod", "Version": "v0.40.0", "GoVersion": "1.25.0"}, "Imports": ["slices", "strings"]}
+{"ImportPath": "example.com/m/lib", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["golang.org/x/mod/semver", "strings"]}
+{"ImportPath": "example.com/m/cmd/c", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["example.com/m/lib"]}
+`,
+			want: []listedPackage{
+				{ImportPath: "strings", Standard: true, Imports: []string{"errors", "unicode/utf8", "unsafe"}},
+				{ImportPath: "golang.org/x/mod/semver", Module: xmod, Imports: []string{"slices", "strings"}},
+				{ImportPath: "example.com/m/lib", Module: mainMod, Imports: []string{"golang.org/x/mod/semver", "strings"}},
+				{ImportPath: "example.com/m/cmd/a", Module: mainMod, Imports: []string{"example.com/m/lib"}},
+				{ImportPath: "example.com/m/cmd/b", Module: mainMod, Imports: []string{"example.com/m/lib"}},
+				{ImportPath: "example.com/m/cmd/c", Module: mainMod, Imports: []string{"example.com/m/lib"}},
+			},
+		},
+		{
+			desc: "cgo's pseudo-package keeps its name, and a package go list could not find is named as imported",
+			listed: `{"ImportPath": "example.com/missing [example.com/m/cmd/a]"}
+{"ImportPath": "example.com/m/lib2 [example.com/m/cmd/a]", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["C", "example.com/missing [example.com/m/cmd/a]", "strings [example.com/m/cmd/a]"]}
+{"ImportPath": "example.com/m/cmd/a", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["example.com/m/lib2 [example.com/m/cmd/a]"]}
+`,
+			want: []listedPackage{
+				{ImportPath: "example.com/missing"},
+				{ImportPath: "example.com/m/lib2", Module: mainMod, Imports: []string{"C", "example.com/missing", "strings"}},
+				{ImportPath: "example.com/m/cmd/a", Module: mainMod, Imports: []string{"example.com/m/lib2"}},
+			},
+		},
+		{
+			desc: "one main package with a default.pgo: go list lists no copies",
+			listed: `{"ImportPath": "strings", "Standard": true, "Imports": ["errors", "unicode/utf8", "unsafe"]}
+{"ImportPath": "example.com/m/cmd/a", "Module": {"Path": "example.com/m", "Main": true, "GoVersion": "1.25.0"}, "Imports": ["strings"]}
+`,
+			want: []listedPackage{
+				{ImportPath: "strings", Standard: true, Imports: []string{"errors", "unicode/utf8", "unsafe"}},
+				{ImportPath: "example.com/m/cmd/a", Module: mainMod, Imports: []string{"strings"}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			got, err := decodePackages(strings.NewReader(tt.listed))
+			if err != nil {
+				t.Fatalf("decodePackages: %v", err)
+			}
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("packages (-got +want):\n%s", diff)
+			}
+		})
 	}
 }
 
