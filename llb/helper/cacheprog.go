@@ -146,16 +146,19 @@ func (c *tieredCache) serve(in io.Reader, w io.Writer) error {
 	}
 }
 
-// get serves the first tier holding the action. An output of the shared directory must hash
-// to its output ID, since other builds write it: a corrupted one is a miss, so the go command
-// recomputes it and its put repairs the file. A layer's outputs are checked by size, as the go
-// command checks its own cache: a layer is an immutable snapshot that no build writes, its
+// get serves the first tier holding the action, the layers before the shared directory: a
+// layer's mapping from action to output was made by a step of this build's own graph, the
+// directory's by whichever build wrote it. An output of the shared directory must hash to its
+// output ID, since other builds write it: a corrupted one is a miss, so the go command
+// recomputes it and its put repairs the file. A layer's outputs are checked by size, as the
+// go command checks its own cache: a layer is an immutable snapshot that no build writes, its
 // step hashed every output it put, and BuildKit checks a blob's digest when it imports one.
-// Hashing them on every read took 0.1 s of a 0.56 s go build of yq.
+// Served from the directory first and hashed, the entries of a yq go build took 0.1 s of its
+// 0.56 s.
 func (c *tieredCache) get(action []byte, res *response) error {
 	tiers := c.ro
 	if c.out == nil {
-		tiers = append([]diskCache{c.dir}, c.ro...)
+		tiers = append(append([]diskCache(nil), c.ro...), c.dir)
 	}
 	for _, d := range tiers {
 		e, ok := d.get(action)

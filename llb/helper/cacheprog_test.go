@@ -382,7 +382,8 @@ func TestCacheprogPutChecksBody(t *testing.T) {
 }
 
 // TestCacheprogStats checks the report of -stats: a cold build misses what it compiles; a
-// build reading its layer gets those entries from the layer.
+// build reading its layer gets those entries from the layer, even with a shared cache that
+// holds them too.
 func TestCacheprogStats(t *testing.T) {
 	bin := helperBinary(t)
 	dir := smallModule(t)
@@ -396,7 +397,8 @@ func TestCacheprogStats(t *testing.T) {
 		}
 		return m[1:]
 	}
-	first := report(build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-out", layer, "-stats")))
+	shared := t.TempDir()
+	first := report(build(t, dir, cacheProgEnv(bin, "-dir", shared, "-out", layer, "-stats")))
 	if first[0] != "0" || first[1] != "0" || first[2] == "0" {
 		t.Errorf("a cold build reported %q from the layers, %q from the cache mount, %q missed", first[0], first[1], first[2])
 	}
@@ -404,6 +406,11 @@ func TestCacheprogStats(t *testing.T) {
 	second := report(build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", layer, "-stats")))
 	if n, _ := strconv.Atoi(second[2]); second[0] == "0" || second[1] != "0" || n >= mustAtoi(t, first[2])/10 {
 		t.Errorf("a build reading the layer reported %q from the layers, %q from the cache mount, %q missed (the cold build %q)", second[0], second[1], second[2], first[2])
+	}
+	// The layers come before the shared cache, which holds the same entries: nothing is
+	// taken from it, so nothing there needs hashing.
+	if third := report(build(t, dir, cacheProgEnv(bin, "-dir", shared, "-ro", layer, "-stats"))); third[0] != second[0] || third[1] != "0" {
+		t.Errorf("a build reading the layer and the shared cache reported %q from the layers, %q from the cache mount; want %q and \"0\"", third[0], third[1], second[0])
 	}
 	if out := build(t, dir, cacheProgEnv(bin, "-dir", t.TempDir(), "-ro", layer)); stats.MatchString(out) {
 		t.Errorf("a build without -stats reported:\n%s", out)
