@@ -1,6 +1,6 @@
 # Stand-in base images for the workbench's registry mirror, made from what the host has
-# (see hack/dev). KIND picks the stage: golang, distroless or os (a plain base such as
-# debian:12-slim).
+# (see hack/dev). KIND picks the stage: golang, distroless, os (a plain base such as
+# debian:12-slim) or dockerfile (BuildKit's Dockerfile frontend, as docker/dockerfile).
 ARG KIND=golang
 
 FROM scratch AS golang
@@ -25,5 +25,11 @@ FROM scratch AS os
 COPY / /
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CMD ["/bin/sh"]
+
+FROM scratch AS dockerfile
+COPY / /
+LABEL moby.buildkit.frontend.network.none="true"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"
+ENTRYPOINT ["/bin/dockerfile-frontend"]
 
 FROM ${KIND}

@@ -74,8 +74,9 @@ func dockerInitDockerfile(p *plan.Plan, hasGoSum bool) string {
 	s := p.Spec
 	dir := path.Join("/src", s.Dir)
 	var b strings.Builder
-	// No `# syntax=docker/dockerfile:1` line, which the template has: the workbench has no
-	// such image, and the daemon's built-in Dockerfile frontend knows every mount it uses.
+	// The template's syntax line: the daemon runs the Dockerfile frontend image (the
+	// workbench's is built from the daemon's BuildKit), as goimage's runs through its own.
+	b.WriteString("# syntax=docker/dockerfile:1\n")
 	fmt.Fprintf(&b, "FROM --platform=$BUILDPLATFORM %s AS build\nWORKDIR /src\n", p.Builder.Ref)
 	mod := modulePrefix(s.Dir)
 	b.WriteString("RUN --mount=type=cache,target=/go/pkg/mod/ \\\n")

@@ -63,8 +63,8 @@ ENTRYPOINT ["/app"]
 	}
 }
 
-// TestDockerInitDockerfile checks the dockerinit variant: docker init's Go build stage, a
-// module cache mount and bind mounts, no build cache mount, go.sum bound only when there is
+// TestDockerInitDockerfile checks the dockerinit variant: docker init's syntax line and Go
+// build stage, a module cache mount and bind mounts, no build cache mount, go.sum bound only when there is
 // one, each binary to /bin.
 func TestDockerInitDockerfile(t *testing.T) {
 	s, err := spec.Parse([]byte("version: 1\ndir: svc\nbinaries:\n  - main: ./cmd/app\n    tags: [netgo]\n  - main: ./cmd/cli\nbase: distroless\n"))
@@ -75,7 +75,8 @@ func TestDockerInitDockerfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+	want := `# syntax=docker/dockerfile:1
+FROM --platform=$BUILDPLATFORM golang:1.26 AS build
 WORKDIR /src
 RUN --mount=type=cache,target=/go/pkg/mod/ \
     --mount=type=bind,source=svc/go.sum,target=/src/svc/go.sum \
