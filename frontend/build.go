@@ -94,6 +94,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		return nil, withSource(planErr, src.SourceMap)
 	}
 	imgs := &images{bc: bc, c: c}
+	imgs.prefetch(ctx, p, bc.BuildPlatforms[0], bc.TargetPlatforms, test)
 	// Reading the frontend's own image and the module files are two round trips to the
 	// daemon that a no-op build waits for: side by side.
 	helper := make(chan *goimagellb.PrebuiltHelper, 1)

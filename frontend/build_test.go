@@ -164,8 +164,8 @@ func depsImage(platform string) imageSummary {
 
 // TestBuildImage checks the images Build returns: one per target platform, whichever way
 // the platforms are asked for, with the configuration the Goimagefile and the base give,
-// and the images resolved for the right platforms: the builder always for the build
-// platform (the compiler never runs under emulation), the base for each target.
+// and the images resolved for the right platforms, each once: the builder always for the
+// build platform (the compiler never runs under emulation), the base for each target.
 func TestBuildImage(t *testing.T) {
 	const golang = "docker.io/library/golang:1.26 linux/amd64"
 	tests := []struct {
@@ -273,6 +273,11 @@ func TestBuildImage(t *testing.T) {
 			}
 			if diff := cmp.Diff(c.Resolved(), tt.wantResolved); diff != "" {
 				t.Errorf("resolved images (-got +want):\n%s", diff)
+			}
+			// The frontend resolves each early and every platform's conversion asks again:
+			// one lookup each all the same.
+			if diff := cmp.Diff(c.Lookups(), c.Resolved()); diff != "" {
+				t.Errorf("images looked up more than once (-got +want):\n%s", diff)
 			}
 		})
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	"github.com/goimage/goimage/plan"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
 	"github.com/moby/buildkit/frontend/dockerui"
@@ -18,13 +20,69 @@ import (
 
 // images resolves the builder and base images: a named context of the same name wins
 // (`--build-context golang:1.26=...`), else the reference is resolved through the daemon and
-// pinned to its digest, so the graph names exactly what it used.
+// pinned to its digest, so the graph names exactly what it used. Each reference is resolved
+// once per platform and build, whoever asks first.
 type images struct {
 	bc *dockerui.Client
 	c  client.Client
+
+	mu      sync.Mutex
+	lookups map[string]*imageLookup // by reference and platform
+}
+
+// imageLookup is one resolution of a reference for a platform, shared by whoever asks.
+type imageLookup struct {
+	done chan struct{}
+	st   llb.State
+	img  *dockerspec.DockerOCIImage
+	err  error
 }
 
 func (i *images) Image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
+	key := ref + " " + platforms.FormatAll(platforms.Normalize(p))
+	i.mu.Lock()
+	l, ok := i.lookups[key]
+	if !ok {
+		if i.lookups == nil {
+			i.lookups = map[string]*imageLookup{}
+		}
+		l = &imageLookup{done: make(chan struct{})}
+		i.lookups[key] = l
+	}
+	i.mu.Unlock()
+	if !ok {
+		l.st, l.img, l.err = i.resolve(ctx, ref, p)
+		close(l.done)
+	}
+	select {
+	case <-l.done:
+		return l.st, l.img, l.err
+	case <-ctx.Done():
+		return llb.State{}, nil, context.Cause(ctx)
+	}
+}
+
+// prefetch starts resolving the images the conversion of p will ask for: the builder for the
+// build platform and, but for the test target, the base for each target platform (the build
+// platform when the build names none), all normalized as the conversion normalizes them. A
+// no-op build would otherwise wait for each registry round trip after reading the context.
+func (i *images) prefetch(ctx context.Context, p *plan.Plan, build ocispecs.Platform, targets []ocispecs.Platform, test bool) {
+	build = platforms.Normalize(build)
+	if p.Builder.Ref != "" {
+		go i.Image(ctx, p.Builder.Ref, build)
+	}
+	if test || p.Base.Ref == "" {
+		return
+	}
+	if len(targets) == 0 {
+		targets = []ocispecs.Platform{build}
+	}
+	for _, t := range targets {
+		go i.Image(ctx, p.Base.Ref, platforms.Normalize(t))
+	}
+}
+
+func (i *images) resolve(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
 	nc, err := i.bc.NamedContext(ref, dockerui.ContextOpt{Platform: &p, ResolveMode: i.bc.ImageResolveMode.String()})
 	if err != nil {
 		return llb.State{}, nil, err

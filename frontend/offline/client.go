@@ -187,6 +187,14 @@ func (c *Client) Resolved() []string {
 	return slices.Compact(slices.Sorted(slices.Values(c.resolved)))
 }
 
+// Lookups are the image configurations asked for, as "ref platform", as often as asked,
+// sorted.
+func (c *Client) Lookups() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Sorted(slices.Values(c.resolved))
+}
+
 // ResultSource is the source op a definition's result is (a local source: a transfer of
 // files), or nil when it is any other op.
 func ResultSource(def *pb.Definition) (*pb.SourceOp, error) {
