@@ -75,6 +75,13 @@ func TestProjectShapes(t *testing.T) {
 			want:     "worksum: lib 2f3e1d93-9446-5c44-8310-1b5ace438dfb",
 		},
 		{
+			// go list names each package a profiled main imports once for that main; the
+			// replace by a directory makes the list read the context, profiles and all.
+			desc: "two mains with a default.pgo each, built with their profiles", name: "pgo",
+			binaries: []string{"a", "b"},
+			want:     "pgo a: hello, A; profile default.pgo",
+		},
+		{
 			desc: "modules nested in one another's paths (go.opentelemetry.io/otel, .../trace, .../metric)", name: "nested",
 			binaries: []string{"app"},
 			want:     "nested: server false",
