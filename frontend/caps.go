@@ -43,6 +43,7 @@ var capReleases = map[apicaps.CapID]string{
 	pb.CapExecMountCacheSharing:      "v0.3.0",
 	pb.CapExecMountSecret:            "v0.3.0",
 	pb.CapExecMountSSH:               "v0.3.0",
+	pb.CapExecMountContentCache:      "v0.13.0",
 }
 
 // missingCap is an LLB capability a graph needs and the daemon lacks, and the first op

@@ -56,6 +56,9 @@ type converter struct {
 	stdlibLookup     chan stdlibResult
 	stdlibFound      stdlibResult
 	baseLookup       chan baseResult // lookupBase
+	// moduleLayerOf is the download layer that holds each module version (path@version), as
+	// moduleLayers made them: nil where one step downloads every module.
+	moduleLayerOf map[string]llb.State
 }
 
 // Convert returns the graph that builds a plan for one target platform.

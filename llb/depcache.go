@@ -8,6 +8,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
 )
 
 // A dependency cache is the part of the build cache that compiles the packages the main
@@ -151,7 +152,7 @@ func (c *converter) requiredModules(list, modCache llb.State, what, target, fiel
 	)...)
 	c.mountHelper(run)
 	run.AddMount(depsDir, list, llb.Readonly)
-	run.AddMount(goModCache, modCache, llb.Readonly)
+	c.mountModuleCache(run, modCache)
 	return run.AddMount(modulesDir, llb.Scratch())
 }
 
@@ -198,9 +199,23 @@ func (c *converter) offlineGoRun(root llb.State, env, args []string, dir string,
 		env = setEnv(env, "GOCACHEPROG", cacheProg())
 	}
 	run := root.Run(append(append(envOpts(env), llb.Args(args), llb.Dir(dir), llb.Network(llb.NetModeNone)), opts...)...)
-	run.AddMount(goModCache, modCache, llb.Readonly)
+	c.mountModuleCache(run, modCache)
 	c.mountBuildCache(run)
 	return run
+}
+
+// mountModuleCache mounts the module cache read-only, keyed on the step that made it. BuildKit
+// keys a read-only mount on the content it selects when the step's own key misses: after a
+// go.mod change it hashed every file of the new module cache before the list could start
+// (0.41 s of a 2.09 s mikefarah/yq build). The module cache's key already follows what it
+// holds, the go.sum lines its download steps verify, so the hash bought nothing. A daemon
+// older than BuildKit v0.13 keys on content.
+func (c *converter) mountModuleCache(run llb.ExecState, modCache llb.State) {
+	opts := []llb.MountOption{llb.Readonly}
+	if c.opt.supports(pb.CapExecMountContentCache) {
+		opts = append(opts, llb.ContentCache(llb.MountContentCacheOff))
+	}
+	run.AddMount(goModCache, modCache, opts...)
 }
 
 // mountBuildCache mounts the persistent build cache that every build on the daemon shares,

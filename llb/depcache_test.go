@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	"github.com/moby/buildkit/util/apicaps"
+	capspb "github.com/moby/buildkit/util/apicaps/pb"
 )
 
 const (
@@ -354,5 +356,62 @@ func TestPrebuiltHelper(t *testing.T) {
 	std := g.named(stdCompileName)
 	if from, _ := std.mountSource(helperCacheDir); from != nil {
 		t.Errorf("%s: %s comes from %v, want an empty directory", std, helperCacheDir, from)
+	}
+}
+
+// TestModuleCacheMountKeyedOnStep checks that every go command reading the module cache keys
+// that mount on the step that made it, not on its content (which BuildKit hashes file by file
+// when a step's key misses), and that a daemon without the capability gets the default and no
+// op that needs it.
+func TestModuleCacheMountKeyedOnStep(t *testing.T) {
+	withoutContentCache := pb.Caps.CapSet(slices.DeleteFunc(pb.Caps.All(), func(c *capspb.APICap) bool {
+		return c.ID == string(pb.CapExecMountContentCache)
+	}))
+	tests := []struct {
+		desc string
+		caps *apicaps.CapSet
+		want pb.MountContentCache
+	}{
+		{"a daemon with the capability", nil, pb.MountContentCache_OFF},
+		{"a daemon without it (BuildKit v0.12)", &withoutContentCache, pb.MountContentCache_DEFAULT},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			opt := moduleLayersOpts(goSumFor([]string{"example.com/a@v1.0.0", "example.com/b@v1.2.0"}, nil))
+			opt.LLBCaps = tt.caps
+			target := arm64
+			opt.TargetPlatform = &target
+			res, g := convert(t, minimal, opt)
+			var readers []string
+			for _, n := range g.execs() {
+				if !slices.Contains(n.mountDests(), goModCache) {
+					continue
+				}
+				m := n.mount(goModCache)
+				if !m.Readonly || m.Input == int64(pb.Empty) {
+					continue
+				}
+				readers = append(readers, n.name())
+				if m.ContentCache != tt.want {
+					t.Errorf("%s: module cache mount content cache %v, want %v", n.name(), m.ContentCache, tt.want)
+				}
+			}
+			slices.Sort(readers)
+			if diff := cmp.Diff(readers, []string{depCompileName, compileName, listName, modulesName}); diff != "" {
+				t.Errorf("steps reading the module cache (-got +want):\n%s", diff)
+			}
+			if tt.caps == nil {
+				return
+			}
+			def, err := res.State.Marshal(t.Context(), llb.WithCaps(*tt.caps))
+			if err != nil {
+				t.Fatalf("marshal with the daemon's caps: %v", err)
+			}
+			for _, m := range def.Metadata {
+				if m.Caps[pb.CapExecMountContentCache] {
+					t.Errorf("an op needs %s: %v", pb.CapExecMountContentCache, m.Description)
+				}
+			}
+		})
 	}
 }

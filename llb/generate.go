@@ -46,7 +46,7 @@ func (c *converter) generate(src, modCache llb.State) (llb.State, error) {
 			llb.Args(g.Run), llb.Dir(c.moduleDir()), llb.Network(llb.NetModeNone),
 			llb.WithCustomNamef("generate: %s", strings.Join(g.Run, " ")), c.location(field+".run"),
 		)...)
-		run.AddMount(goModCache, modCache, llb.Readonly)
+		c.mountModuleCache(run, modCache)
 		c.mountBuildCache(run)
 		if len(g.Install) > 0 {
 			run.AddMount(toolsDir, c.installTools(g.Install, field), llb.Readonly)

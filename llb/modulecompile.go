@@ -124,7 +124,7 @@ func (c *converter) compileModuleGroup(g *depGroup, field string, modules []stri
 	run := c.offlineGoRun(c.goRunRoot(), env, append(args, v.roots...), depsDir, llb.Scratch(),
 		llb.WithCustomNamef("compile %s for %s %s", moduleList(modules), what, target), c.location(field))
 	run.AddMount(depsDir, v.files(c, modCache, moduleList(modules)), llb.Readonly)
-	v.mountModules(run, modCache)
+	v.mountModules(c, run, modCache)
 	run.AddMount(stdCacheDir, std, llb.Readonly)
 	switch len(in) {
 	case 0:
@@ -222,7 +222,7 @@ func (v vendorTree) files(c *converter, modCache llb.State, modules string) llb.
 	for _, m := range v.mods { // sorted: a module comes before those nested in it
 		dir := path.Join("/vendor", m.Path)
 		if v.nested[m.Path] {
-			fa = fa.Copy(modCache, "/"+m.cacheDir(), dir, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
+			fa = fa.Copy(c.moduleTree(m, modCache), "/"+m.cacheDir(), dir, &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true})
 		} else {
 			fa = fa.Mkdir(dir, 0o755, llb.WithParents(true), at)
 		}
@@ -230,16 +230,30 @@ func (v vendorTree) files(c *converter, modCache llb.State, modules string) llb.
 	return llb.Scratch().File(fa, llb.WithCustomNamef("[internal] the vendor tree of %s", modules))
 }
 
-// mountModules mounts the tree of each module not nested in another from the module cache at
-// its directory of the vendor tree, read-only with a selector: BuildKit keys such a mount on
-// the content it selects, so a bump of another module, which changes the module cache, leaves
-// the step cached.
-func (v vendorTree) mountModules(run llb.ExecState, modCache llb.State) {
+// mountModules mounts the tree of each module not nested in another at its directory of the
+// vendor tree, read-only with a selector: BuildKit keys such a mount on the content it
+// selects, so a bump of another module leaves the step cached.
+func (v vendorTree) mountModules(c *converter, run llb.ExecState, modCache llb.State) {
 	for _, m := range v.mods {
 		if !v.nested[m.Path] {
-			run.AddMount(path.Join(depsDir, "vendor", m.Path), modCache, llb.Readonly, llb.SourcePath("/"+m.cacheDir()))
+			run.AddMount(path.Join(depsDir, "vendor", m.Path), c.moduleTree(m, modCache), llb.Readonly, llb.SourcePath("/"+m.cacheDir()))
 		}
 	}
+}
+
+// moduleTree is the layer that holds the tree of m: its download layer, else the module
+// cache. BuildKit hashes what a selector picks out of a layer once per layer, on first use:
+// out of the download layer, a bump hashes the trees of the bumped layer's modules alone,
+// where out of the module cache, a new merge after each go.mod change, it hashed every
+// module the build compiles (0.4 s of a 2.1 s mikefarah/yq build).
+func (c *converter) moduleTree(m graphModule, modCache llb.State) llb.State {
+	if m.Replace != nil {
+		m = *m.Replace
+	}
+	if layer, ok := c.moduleLayerOf[m.Path+"@"+m.Version]; ok {
+		return layer
+	}
+	return modCache
 }
 
 // cacheDir is where the module cache holds the tree of the module, or of its replacement.

@@ -57,11 +57,19 @@ func moduleCompileOpts(r StateReader) Options {
 	return opt
 }
 
+// textGraphOpts are the options of a build of textGraph(text) whose go.sum names its
+// modules, each downloaded by a step of its own.
+func textGraphOpts(r StateReader, text string) Options {
+	opt := moduleLayersOpts(goSumFor([]string{"github.com/spf13/pflag@v1.0.6", "example.org/hcl@v0.2.0", "example.org/cty@v1.1.0", "golang.org/x/text@" + text}, nil))
+	opt.Reader = r
+	return opt
+}
+
 // TestModuleCompiles checks the compile step of each module: what it runs, what it reads,
 // and how go build reads their layers.
 func TestModuleCompiles(t *testing.T) {
 	r := &graphReader{graph: textGraph("v0.41.0")}
-	_, g := convert(t, minimal, moduleCompileOpts(r))
+	_, g := convert(t, minimal, textGraphOpts(r, "v0.41.0"))
 	if len(r.read) != 1 {
 		t.Fatalf("%d reads, want the list's graph once", len(r.read))
 	}
@@ -121,7 +129,7 @@ func TestModuleCompiles(t *testing.T) {
 	}
 
 	// The vendor tree of cty: its go.mod and vendor/modules.txt, and the trees of
-	// the two modules mounted from the module cache the list reads, by selector.
+	// the two modules mounted from their download layers, by selector.
 	tree, _ := cty.mountSource(depsDir)
 	files := map[string]string{}
 	var dirs []string
@@ -146,15 +154,14 @@ func TestModuleCompiles(t *testing.T) {
 	if diff := cmp.Diff(dirs, []string{"/vendor", "/vendor/example.org/cty", "/vendor/golang.org/x/text"}); diff != "" {
 		t.Errorf("vendor tree directories (-got +want):\n%s", diff)
 	}
-	modCache, _ := list.mountSource(goModCache)
-	for dest, selector := range map[string]string{
-		depsDir + "/vendor/example.org/cty":   "/example.org/cty@v1.1.0",
-		depsDir + "/vendor/golang.org/x/text": "/golang.org/x/text@v0.41.0",
+	for dest, mod := range map[string]string{
+		depsDir + "/vendor/example.org/cty":   "example.org/cty@v1.1.0",
+		depsDir + "/vendor/golang.org/x/text": "golang.org/x/text@v0.41.0",
 	} {
 		m := cty.mount(dest)
 		from, _ := cty.mountSource(dest)
-		if from == nil || from.dgst != modCache.dgst || m.Selector != selector || !m.Readonly {
-			t.Errorf("%s: %v (selector %q, read-only %v), want the module cache the list reads at %s, read-only", dest, from, m.Selector, m.Readonly, selector)
+		if from == nil || from.name() != "download "+mod || m.Selector != "/"+mod || !m.Readonly {
+			t.Errorf("%s: %v (selector %q, read-only %v), want the layer of \"download %s\" at /%s, read-only", dest, from, m.Selector, m.Readonly, mod, mod)
 		}
 	}
 
@@ -172,8 +179,8 @@ func TestModuleCompiles(t *testing.T) {
 }
 
 // TestVendorTreeNested: modules nested in one another (the AWS SDK's) are copied into the
-// vendor tree, the outer first, where the others are mounted: a mount inside the read-only
-// mount of the outer module could not create its target.
+// vendor tree from their download layers, the outer first, where the others are mounted: a
+// mount inside the read-only mount of the outer module could not create its target.
 func TestVendorTreeNested(t *testing.T) {
 	r := &graphReader{graph: testGraph([]string{"example.org/sdk@v1.0.0", "example.org/sdk/sub@v1.1.0", "example.org/other@v1.0.0"}, map[string]string{
 		"example.com/m/cmd/app": ": example.org/sdk example.org/other",
@@ -181,16 +188,23 @@ func TestVendorTreeNested(t *testing.T) {
 		"example.org/sdk/sub":   "example.org/sdk/sub:",
 		"example.org/other":     "example.org/other:",
 	})}
-	_, g := convert(t, minimal, moduleCompileOpts(r))
+	opt := moduleLayersOpts(goSumFor([]string{"example.org/sdk@v1.0.0", "example.org/sdk/sub@v1.1.0", "example.org/other@v1.0.0"}, nil))
+	opt.Reader = r
+	_, g := convert(t, minimal, opt)
 	sdk := g.named("compile example.org/sdk for ./cmd/app linux/amd64")
 	tree, _ := sdk.mountSource(depsDir)
 	var copies []string
 	for _, a := range tree.file().Actions {
 		if c := a.GetCopy(); c != nil {
-			copies = append(copies, c.Src+" -> "+c.Dest)
+			from, _ := tree.input(a.SecondaryInput)
+			copies = append(copies, from.name()+": "+c.Src+" -> "+c.Dest)
 		}
 	}
-	if diff := cmp.Diff(copies, []string{"/example.org/sdk@v1.0.0 -> /vendor/example.org/sdk", "/example.org/sdk/sub@v1.1.0 -> /vendor/example.org/sdk/sub"}); diff != "" {
+	want := []string{
+		"download example.org/sdk@v1.0.0: /example.org/sdk@v1.0.0 -> /vendor/example.org/sdk",
+		"download example.org/sdk/sub@v1.1.0: /example.org/sdk/sub@v1.1.0 -> /vendor/example.org/sdk/sub",
+	}
+	if diff := cmp.Diff(copies, want); diff != "" {
 		t.Errorf("copies into the vendor tree of sdk (-got +want):\n%s", diff)
 	}
 	for _, dest := range sdk.mountDests() {
@@ -206,21 +220,20 @@ func TestVendorTreeNested(t *testing.T) {
 
 // TestModuleCompilesBump: a bump of golang.org/x/text changes the vendor trees, and so the
 // steps, of text and of the modules that import it, cty and hcl, and no other: pflag's step
-// keeps its ops. (BuildKit keys the module trees' read-only mounts on the content their
-// selectors pick, so that the module cache they come from, which the bump changes, does not
-// count.)
+// keeps its ops, and its tree comes from the same download layer. (BuildKit keys the module
+// trees' read-only mounts on the content their selectors pick as well.)
 func TestModuleCompilesBump(t *testing.T) {
 	keys := func(text string) map[string]string {
-		_, g := convert(t, minimal, moduleCompileOpts(&graphReader{graph: textGraph(text)}))
+		_, g := convert(t, minimal, textGraphOpts(&graphReader{graph: textGraph(text)}, text))
 		out := map[string]string{}
 		for _, n := range g.namedPrefix("compile ") {
 			if strings.HasPrefix(n.name(), "compile the standard library") {
 				continue
 			}
 			tree, _ := n.mountSource(depsDir)
-			// What keys the step, but the module cache: the vendor tree's files, the
-			// exec without its mounts, each mount's target and selector, and the layers
-			// of its imports.
+			// What keys the step, but the layers of the list: the vendor tree's files,
+			// the exec without its mounts, each mount's target and selector, the layers
+			// its module trees come from, and the layers of its imports.
 			actions, _ := json.Marshal(tree.file().Actions)
 			exec := *n.exec()
 			exec.Mounts = nil
@@ -228,6 +241,10 @@ func TestModuleCompilesBump(t *testing.T) {
 			var mounts []string
 			for _, m := range n.exec().Mounts {
 				mounts = append(mounts, m.Dest+" "+m.Selector)
+				if strings.HasPrefix(m.Dest, depsDir+"/vendor/") {
+					from, _ := n.mountSource(m.Dest)
+					mounts = append(mounts, string(from.dgst))
+				}
 			}
 			var imports string
 			if slices.Contains(n.mountDests(), moduleDepsDir) {

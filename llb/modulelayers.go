@@ -204,8 +204,13 @@ func (c *converter) moduleLayers() (st llb.State, ok bool, err error) {
 	}
 	env := c.downloadEnv()
 	var layers []llb.State
+	c.moduleLayerOf = map[string]llb.State{}
 	for _, g := range groups {
-		layers = append(layers, c.fetch(env, g))
+		layer := c.fetch(env, g)
+		layers = append(layers, layer)
+		for _, m := range g {
+			c.moduleLayerOf[m.String()] = layer
+		}
 	}
 	switch len(layers) {
 	case 0:
