@@ -122,7 +122,9 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		noCache = append(noCache, llb.IgnoreCache)
 	}
 	opt.Reader = &stateReader{c: c, cacheImports: bc.CacheImports, sm: src.SourceMap, opts: noCache}
-	opt.Stdlib = &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey]}
+	// A build that imports a cache finds the compiled standard library there, most likely,
+	// and would pull the image for nothing.
+	opt.Stdlib = &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0}
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {

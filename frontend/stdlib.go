@@ -31,6 +31,8 @@ type stdlibImages struct {
 	c client.Client
 	// source is the frontend's own image reference; "" when unknown (no lookup).
 	source string
+	// pull says to pull the image as soon as it is found (pullAhead).
+	pull bool
 }
 
 func (s *stdlibImages) Stdlib(ctx context.Context, goVersion string, build, target ocispecs.Platform) (llb.State, bool) {
@@ -49,7 +51,24 @@ func (s *stdlibImages) Stdlib(ctx context.Context, goVersion string, build, targ
 	if err != nil {
 		return llb.State{}, false
 	}
-	return llb.Image(pinned.String(), llb.Platform(target), llb.WithCustomNamef("[internal] the standard library of Go %s for %s", goVersion, platforms.Format(target))), true
+	st := llb.Image(pinned.String(), llb.Platform(target), llb.WithCustomNamef("[internal] the standard library of Go %s for %s", goVersion, platforms.Format(target)))
+	if s.pull {
+		go pullAhead(ctx, s.c, st)
+	}
+	return st, true
+}
+
+// pullAhead pulls the layers of an image state while the build goes on. The step that reads
+// the standard library image depends on the list, which waits for the builder image: on a cold
+// builder BuildKit pulled the one after the other (the standard library took 1.3 s of an
+// 11.6 s examples/hello build, after a 7.4 s pull of golang:1.26). Reading a file of the image
+// makes BuildKit pull it now; the step then finds it pulled. Errors are the step's to report.
+func pullAhead(ctx context.Context, c client.Client, st llb.State) {
+	ref, err := solveState(ctx, c, st)
+	if err != nil || ref == nil {
+		return
+	}
+	_, _ = ref.StatFile(ctx, client.StatRequest{Path: "/"})
 }
 
 // stdlibPublished reports whether a standard library image is published for a build: the

@@ -2,9 +2,14 @@ package frontend
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
+	"github.com/goimage/goimage/frontend/offline"
+	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -61,6 +66,59 @@ func TestStdlibPublished(t *testing.T) {
 		t.Run(tc.desc, func(t *testing.T) {
 			if got := stdlibPublished(tc.version, tc.build, tc.target); got != tc.want {
 				t.Errorf("stdlibPublished(%q, %v, %v) = %v, want %v", tc.version, tc.build, tc.target, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestStdlibPulledAhead checks that a build that imports no cache pulls the standard library
+// image as soon as it finds it (a read of a file of it), beside the list rather than after
+// it, and that a build importing a cache, which most likely holds the compiled standard
+// library, does not.
+func TestStdlibPulledAhead(t *testing.T) {
+	host := ocispecs.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+	version := strings.TrimPrefix(runtime.Version(), "go")
+	stdlib := "docker.io/goimage/frontend-stdlib:" + version + "-linux-" + runtime.GOARCH + "-linux-" + runtime.GOARCH
+	tests := []struct {
+		desc string
+		opts map[string]string
+		want bool
+	}{
+		{"no cache import", map[string]string{frontendSourceKey: "goimage/frontend:1"}, true},
+		{"a cache import", map[string]string{frontendSourceKey: "goimage/frontend:1", "cache-imports": `[{"Type":"registry","Attrs":{"ref":"example.com/cache"}}]`}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			c := newFakeClient(t, depsDir, tt.opts)
+			c.Platform = host
+			golang := c.Images["docker.io/library/golang:1.26"]
+			golang.Config.Env = slices.Clone(golang.Config.Env)
+			for i, e := range golang.Config.Env {
+				if strings.HasPrefix(e, "GOLANG_VERSION=") {
+					golang.Config.Env[i] = "GOLANG_VERSION=" + version
+				}
+			}
+			c.Images["docker.io/library/golang:1.26"] = golang
+			c.Images[stdlib] = offline.Image{Digest: digest.FromString(stdlib), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
+			build(t, c)
+			if !slices.Contains(c.Lookups(), stdlib+" linux/"+runtime.GOARCH) {
+				t.Fatalf("the build did not look up %s: %v", stdlib, c.Lookups())
+			}
+			// The pull runs beside the build, which does not wait for it.
+			pulled := func() bool {
+				for _, req := range c.Read() {
+					if src, err := offline.ResultSource(req.Definition); err == nil && src != nil && strings.HasPrefix(src.Identifier, "docker-image://"+stdlib+"@") {
+						return true
+					}
+				}
+				return false
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for !pulled() && tt.want && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if got := pulled(); got != tt.want {
+				t.Errorf("standard library image read: %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -154,6 +154,19 @@ func (c *Client) Unread() []client.SolveRequest {
 	return out
 }
 
+// Read are the requests Solve received whose results the frontend read a file of, in order.
+func (c *Client) Read() []client.SolveRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []client.SolveRequest
+	for i, req := range c.solves {
+		if c.read[i] {
+			out = append(out, req)
+		}
+	}
+	return out
+}
+
 // Transferred are the files of the local source name that solves transferred, each once,
 // sorted.
 func (c *Client) Transferred(name string) ([]string, error) {
