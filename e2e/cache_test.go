@@ -97,7 +97,8 @@ func TestEditBuildsItsBinaryAlone(t *testing.T) {
 // TestGoModChangeKeepsDependencyCompile changes go.mod twice, as Dependabot does: a module
 // that no package of the build imports is added (a test or tool dependency), then a module
 // the build imports is moved to another version. The first leaves every module compile step
-// as it was; the second compiles the moved module again, and no other.
+// and go build as they were, and the image the same; the second compiles the moved module
+// again, and no other, and runs go build.
 //
 // It runs on a buildkitd of its own: on the shared one, an earlier run may have built the
 // states it moves to, and then their steps would rightly be cache hits.
@@ -105,14 +106,20 @@ func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
 	daemon(t) // the workbench, whose registry the fresh daemon pulls from
 	c := freshDaemon(t)
 	dir := example(t, "deps")
-	if _, _, err := solve(t, c, dir, nil); err != nil {
+	image := client.ExportEntry{Type: client.ExporterImage, Attrs: map[string]string{}}
+	first, _, err := solve(t, c, dir, nil, image)
+	if err != nil {
 		t.Fatalf("first build: %v", err)
 	}
 	uuid, pflag := moduleCompiles[0], moduleCompiles[1]
 	goGet(t, dir, "github.com/google/go-cmp@v0.6.0")
-	_, steps, err := solve(t, c, dir, nil)
+	added, steps, err := solve(t, c, dir, nil, image)
 	if err != nil {
 		t.Fatalf("build after adding a module nothing imports: %v", err)
+	}
+	before, after := first.ExporterResponse["containerimage.digest"], added.ExporterResponse["containerimage.digest"]
+	if before == "" || after != before {
+		t.Errorf("image %q after adding a module nothing imports, want %q as before", after, before)
 	}
 	// Only the added module downloads: the other modules' layers are keyed on their own
 	// go.sum lines.
@@ -122,6 +129,7 @@ func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
 		"download github.com/spf13/pflag@v1.0.6":   true,
 		uuid:                                       true,
 		pflag:                                      true,
+		"go build . linux/amd64":                   true,
 	} {
 		if got := steps.get(t, name).Cached; got != cached {
 			t.Errorf("after adding a module nothing imports, %q cached = %v, want %v", name, got, cached)
@@ -138,6 +146,7 @@ func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
 		"download github.com/spf13/pflag@v1.0.6":   true,
 		uuid:                                       false,
 		pflag:                                      true,
+		"go build . linux/amd64":                   false,
 	} {
 		if got := steps.get(t, name).Cached; got != cached {
 			t.Errorf("after moving an imported module to another version, %q cached = %v, want %v", name, got, cached)

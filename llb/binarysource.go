@@ -32,51 +32,86 @@ func packagesOf(g *depGraph) map[string]graphPackage {
 // source, a vendor directory, a workspace, a replace by a directory, assembly, which may
 // include from any directory), with cgo, whose C files may too, or where the binary builds
 // the module's root package, whose directory holds every other.
-func (c *converter) binarySource(i int, src llb.State, pkgs map[string]graphPackage) llb.State {
-	dirs, ok := c.binaryDirs(c.plan.Binaries[i], pkgs)
+//
+// With the copy goes the binary's own go.mod and go.sum, and its own module cache
+// (binaryModules), where they can be made: a go.mod change that leaves the binary's modules
+// alone (a test or tool dependency, another binary's) then leaves its go build cached too. A
+// binary that builds the root package then reads a copy of the whole module directory but
+// its go.mod and go.sum.
+//
+// copied says the source is a copy: BuildKit keys a copy on the content it copies, so go build
+// need not hash the copy's files again to key its mount of it (mountSource).
+func (c *converter) binarySource(i int, src llb.State, deps depLayers) (_ llb.State, copied bool, _ *binaryModules) {
+	dirs, mods, ok := c.binaryDirs(c.plan.Binaries[i], deps.pkgs)
 	if !ok {
-		return src
+		return src, false, nil
+	}
+	own, hasOwn := c.binaryModules(mods, deps.mods)
+	whole := slices.Contains(dirs, ".")
+	if whole && !hasOwn {
+		return src, false, nil
 	}
 	root := path.Join(".", c.plan.Spec.Dir)
-	include := []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
-	for _, d := range dirs {
-		include = append(include, path.Join(root, d))
+	info := &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, AllowEmptyWildcard: true}
+	switch {
+	case whole:
+		if root != "." {
+			info.IncludePatterns = []string{root}
+		}
+		info.ExcludePatterns = []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
+	case hasOwn:
+		for _, d := range dirs {
+			info.IncludePatterns = append(info.IncludePatterns, path.Join(root, d))
+		}
+	default:
+		info.IncludePatterns = []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
+		for _, d := range dirs {
+			info.IncludePatterns = append(info.IncludePatterns, path.Join(root, d))
+		}
 	}
-	return llb.Scratch().File(llb.Copy(src, "/", "/", &llb.CopyInfo{
-		CopyDirContentsOnly: true,
-		IncludePatterns:     include,
-		CreateDestPath:      true,
-		AllowEmptyWildcard:  true,
-	}, llb.WithCreatedTime(c.opt.epoch())), llb.WithCustomNamef("[internal] the packages of %s", c.plan.Spec.Binaries[i].Main), c.at(c.plan.Binaries[i].MainAt))
+	at := llb.WithCreatedTime(c.opt.epoch())
+	fa := llb.Copy(src, "/", "/", info, at)
+	if hasOwn {
+		fa = fa.Mkfile(path.Join("/", root, "go.mod"), 0o644, own.goMod, at).
+			Mkfile(path.Join("/", root, "go.sum"), 0o644, own.goSum, at)
+	} else {
+		own = nil
+	}
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[internal] the packages of %s", c.plan.Spec.Binaries[i].Main), c.at(c.plan.Binaries[i].MainAt)), true, own
 }
 
 // binaryDirs are the directories, relative to the module root and sorted, of the main
 // module's packages that binary b builds: those its main package imports, directly or
 // through other modules (the go command takes the main module's packages from its own
-// directory whoever imports them). ok is false where they cannot be told: the graph lacks a
-// package the build imports, the build imports the module's root package, or a flag names a
-// file.
-func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dirs []string, ok bool) {
-	if pkgs == nil || b.Package == "." || c.plan.Spec.CGO || namesFile(b.Flags) {
-		return nil, false
+// directory whoever imports them), and the paths of the other modules whose packages it
+// builds, sorted; "." among the directories is the root package. ok is false where they
+// cannot be told: the graph lacks a package the build imports, or a flag names a file.
+func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dirs, mods []string, ok bool) {
+	if pkgs == nil || c.plan.Spec.CGO || namesFile(b.Flags) {
+		return nil, nil, false
 	}
 	modPath, ok := c.headersSuffice()
 	if !ok || modPath == "" {
-		return nil, false
+		return nil, nil, false
 	}
-	main := modPath + "/" + strings.TrimPrefix(b.Package, "./")
+	main := path.Join(modPath, b.Package)
 	seen := map[string]bool{main: true}
 	for queue := []string{main}; len(queue) > 0; queue = queue[1:] {
 		p, ok := pkgs[queue[0]]
 		if !ok {
-			return nil, false // one go list could not find: go build reports it, from the context
+			return nil, nil, false // one go list could not find: go build reports it, from the context
 		}
 		if p.Module == "" {
 			rel, ok := strings.CutPrefix(p.ImportPath, modPath+"/")
-			if !ok {
-				return nil, false // the root package, or one of a module replaced by a directory
+			switch {
+			case p.ImportPath == modPath:
+				rel = "."
+			case !ok:
+				return nil, nil, false // a package of a module replaced by a directory
 			}
 			dirs = append(dirs, rel)
+		} else if !slices.Contains(mods, p.Module) {
+			mods = append(mods, p.Module)
 		}
 		for _, imp := range p.Imports {
 			if !seen[imp] {
@@ -86,5 +121,6 @@ func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dir
 		}
 	}
 	slices.Sort(dirs)
-	return dirs, true
+	slices.Sort(mods)
+	return dirs, mods, true
 }

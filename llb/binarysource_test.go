@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/solver/pb"
 )
 
 const binariesFile = "version: 1\ndir: svc\nbinaries:\n  - main: ./cmd/a\n  - main: ./cmd/b\n  - main: .\n    name: svc\n"
@@ -42,7 +43,8 @@ func withPackage(ip, desc string) func() Options {
 }
 
 // buildReads is what the go build of main reads at srcDir: the include patterns of the copy
-// it mounts, or nil when it mounts the build context itself.
+// it mounts, "except PATTERN" for its exclude patterns and "written PATH" for each file
+// written over it, or nil when it mounts the build context itself.
 func buildReads(t *testing.T, g *graph, main string) []string {
 	t.Helper()
 	src, _ := g.named("go build " + main + " linux/arm64").mountSource(srcDir)
@@ -53,27 +55,47 @@ func buildReads(t *testing.T, g *graph, main string) []string {
 		return nil
 	}
 	actions := src.file().Actions
-	if len(actions) != 1 || actions[0].GetCopy() == nil {
-		t.Fatalf("go build %s reads %v, want one copy", main, src)
+	if len(actions) == 0 || actions[0].GetCopy() == nil {
+		t.Fatalf("go build %s reads %v, want a copy", main, src)
 	}
 	if ctx, _ := src.input(0); ctx.op.GetSource() == nil {
 		t.Errorf("go build %s reads a copy of %v, want of the build context", main, ctx)
 	}
-	return actions[0].GetCopy().IncludePatterns
+	reads := slices.Clone(actions[0].GetCopy().IncludePatterns)
+	for _, p := range actions[0].GetCopy().ExcludePatterns {
+		reads = append(reads, "except "+p)
+	}
+	for _, a := range actions[1:] {
+		mk := a.GetMkfile()
+		if mk == nil {
+			t.Fatalf("go build %s reads %v, want a copy and files", main, src)
+		}
+		reads = append(reads, "written "+mk.Path)
+	}
+	return reads
 }
 
 // TestBinarySource checks that each binary's go build reads the module files and the
-// directories of the main module's packages it builds, and no other.
+// directories of the main module's packages it builds, and no other: module files of its
+// own (binaryModules) where it can have them, cmd/b and the root package, which build no
+// other module's package, else the project's, cmd/a, whose modules go.sum does not name. The
+// root package's directory holds every other: its go build reads all of it but the module
+// files.
 func TestBinarySource(t *testing.T) {
 	_, g := convert(t, binariesFile, binariesOpts())
 	want := map[string][]string{
 		"./cmd/a": {"svc/go.mod", "svc/go.sum", "svc/cmd/a", "svc/internal/core", "svc/internal/x", "svc/internal/y"},
-		"./cmd/b": {"svc/go.mod", "svc/go.sum", "svc/cmd/b", "svc/internal/y"},
-		".":       nil, // the root package's directory holds every other
+		"./cmd/b": {"svc/cmd/b", "svc/internal/y", "written /svc/go.mod", "written /svc/go.sum"},
+		".":       {"svc", "except svc/go.mod", "except svc/go.sum", "written /svc/go.mod", "written /svc/go.sum"},
 	}
 	for main, want := range want {
 		if diff := cmp.Diff(buildReads(t, g, main), want); diff != "" {
 			t.Errorf("go build %s reads (-got +want):\n%s", main, diff)
+		}
+		// BuildKit keys a copy on the content it copies: go build keys its mount of the
+		// copy on the copy, without hashing its files again.
+		if got := g.named("go build " + main + " linux/arm64").mount(srcDir).ContentCache; got != pb.MountContentCache_OFF {
+			t.Errorf("go build %s: content cache of its mount of the copy %v, want off", main, got)
 		}
 	}
 }
@@ -102,7 +124,7 @@ func TestBinarySourceFallback(t *testing.T) {
 		}},
 		{"a main package the graph lacks", binariesFile, withPackage("example.com/svc/cmd/a", "")},
 		{"an import the graph lacks (go list could not find it)", binariesFile, withPackage("example.com/svc/internal/y", "")},
-		{"the root package, imported through a module", binariesFile, withPackage("example.org/plugin", "example.org/plugin: example.com/svc")},
+		{"the root package, imported through a module, without module files of its own", binariesFile, withPackage("example.org/plugin", "example.org/plugin: example.com/svc")},
 		{"a PGO profile named by a flag", "version: 1\ndir: svc\nbinaries:\n  - main: ./cmd/a\n    flags: [-pgo=profiles/a.pprof]\n", binariesOpts},
 	}
 	for _, tt := range tests {
@@ -112,6 +134,9 @@ func TestBinarySourceFallback(t *testing.T) {
 			_, g := convert(t, tt.file, opt)
 			if got := buildReads(t, g, "./cmd/a"); got != nil {
 				t.Errorf("go build ./cmd/a reads %q, want the build context", got)
+			}
+			if got := g.named("go build ./cmd/a linux/arm64").mount(srcDir).ContentCache; got != pb.MountContentCache_DEFAULT {
+				t.Errorf("content cache of the mount of the build context %v, want the default (on)", got)
 			}
 		})
 	}

@@ -76,6 +76,8 @@ type depLayers struct {
 	graph *llb.State
 	// pkgs are graph's packages by import path (packagesOf), nil without a graph.
 	pkgs map[string]graphPackage
+	// mods are graph's modules by path (modulesOf), nil without a graph.
+	mods map[string]graphModule
 }
 
 // depCache returns the dependency cache layers of one group, for the target platform.
@@ -105,7 +107,7 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 			return depLayers{}, err
 		}
 		if err == nil {
-			return depLayers{std: std, modules: modules, graph: &graph, pkgs: packagesOf(dg)}, nil
+			return depLayers{std: std, modules: modules, graph: &graph, pkgs: packagesOf(dg), mods: modulesOf(dg)}, nil
 		}
 	}
 
