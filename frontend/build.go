@@ -123,8 +123,8 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 	opt.Reader = &stateReader{c: c, cacheImports: bc.CacheImports, sm: src.SourceMap, opts: noCache}
 	// A build that imports a cache finds the compiled standard library there, most likely,
-	// and would pull the image for nothing.
-	opt.Stdlib = &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0}
+	// and the test target never reads it: both would pull the image for nothing.
+	opt.Stdlib = &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0 && !test}
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {

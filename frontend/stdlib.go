@@ -58,11 +58,13 @@ func (s *stdlibImages) Stdlib(ctx context.Context, goVersion string, build, targ
 	return st, true
 }
 
-// pullAhead pulls the layers of an image state while the build goes on. The step that reads
-// the standard library image depends on the list, which waits for the builder image: on a cold
-// builder BuildKit pulled the one after the other (the standard library took 1.3 s of an
-// 11.6 s examples/hello build, after a 7.4 s pull of golang:1.26). Reading a file of the image
-// makes BuildKit pull it now; the step then finds it pulled. Errors are the step's to report.
+// pullAhead pulls the layers of an image state while the frontend converts the build. The
+// step that reads the standard library image depends on the list, which waits for the builder
+// image: on a cold builder BuildKit pulled the one after the other (the standard library took
+// 1.3 s of an 11.6 s examples/hello build, after a 7.4 s pull of golang:1.26). Reading a file
+// of the image makes BuildKit pull it now, and the step finds it pulled. ctx ends with the
+// conversion: where that is quick (the list cached) a pull not done by then stops, and the
+// step pulls the image if it needs it. Errors are the step's to report.
 func pullAhead(ctx context.Context, c client.Client, st llb.State) {
 	ref, err := solveState(ctx, c, st)
 	if err != nil || ref == nil {

@@ -16,9 +16,9 @@ import (
 // package of it imports, the most common Dependabot and Renovate change after a bump.
 //
 // Where the list's graph tells which modules a binary builds, its go build reads instead:
-//   - a go.mod of its own: the project's module, go, toolchain and godebug lines, a require of
-//     each module the binary builds at the version the build selected, and the replace lines
-//     of those modules;
+//   - a go.mod of its own: the project's module, go, toolchain, godebug and exclude lines, a
+//     require of each module the binary builds at the version the build selected, and the
+//     replace lines of those modules;
 //   - the go.sum lines of those versions;
 //   - a module cache of those versions alone: each one's tree and download directory mounted
 //     from its download layer, read-only with a selector, which BuildKit keys on the content
@@ -95,6 +95,13 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 	}
 	for _, g := range f.Godebug {
 		if out.AddGodebug(g.Key, g.Value) != nil {
+			return nil, false
+		}
+	}
+	// The go command drops the requirements of the modules it loads on excluded versions:
+	// without the exclude lines it would look for them.
+	for _, x := range f.Exclude {
+		if out.AddExclude(x.Mod.Path, x.Mod.Version) != nil {
 			return nil, false
 		}
 	}

@@ -174,8 +174,8 @@ func TestBinaryModulesFallback(t *testing.T) {
 // files and module cache (what binaryModules mounts, copied out of a full module cache) is
 // the same, byte for byte, as one built with the project's. The project has what could tell
 // them apart: a dependency at go 1.12, whose requirements the go command would load
-// transitively, requiring a module no package imports; a module required for a test alone;
-// toolchain and godebug lines. (A replace by another version downloads every module in one
+// transitively, requiring a module no package imports and a version of another the project
+// excludes; a module required for a test alone; toolchain and godebug lines. (A replace by another version downloads every module in one
 // step, whose module cache go build reads whole.)
 func TestBinaryModulesSameBinary(t *testing.T) {
 	testenv.SkipIfShort(t, "runs the go command")
@@ -196,13 +196,15 @@ func TestBinaryModulesSameBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	publish("example.com/dep", "v1.0.0", map[string]string{"go.mod": "module example.com/dep\n\ngo 1.21\n", "dep.go": "package dep\n\nfunc Dep() string { return \"dep\" }\n"})
-	publish("example.com/old", "v1.0.0", map[string]string{"go.mod": "module example.com/old\n\ngo 1.12\n\nrequire example.com/far v1.0.0\n", "old.go": "package old\n\nconst Version = \"v1\"\n"})
+	for _, v := range []string{"v1.0.0", "v1.1.0"} {
+		publish("example.com/dep", v, map[string]string{"go.mod": "module example.com/dep\n\ngo 1.21\n", "dep.go": "package dep\n\nfunc Dep() string { return \"" + v + "\" }\n"})
+	}
+	publish("example.com/old", "v1.0.0", map[string]string{"go.mod": "module example.com/old\n\ngo 1.12\n\nrequire (\n\texample.com/far v1.0.0\n\texample.com/dep v1.1.0\n)\n", "old.go": "package old\n\nconst Version = \"v1\"\n"})
 	publish("example.com/far", "v1.0.0", map[string]string{"go.mod": "module example.com/far\n\ngo 1.12\n", "far.go": "package far\n"})
 	publish("example.com/tool", "v1.0.0", map[string]string{"go.mod": "module example.com/tool\n\ngo 1.21\n", "tool.go": "package tool\n"})
 	main := filepath.Join(tmp, "main")
 	testenv.WriteFiles(t, main, map[string]string{
-		"go.mod":               "module example.com/m\n\ngo 1.24\n\ntoolchain go1.24.0\n\ngodebug panicnil=1\n\nrequire (\n\texample.com/dep v1.0.0\n\texample.com/old v1.0.0\n\texample.com/tool v1.0.0\n)\n",
+		"go.mod":               "module example.com/m\n\ngo 1.24\n\ntoolchain go1.24.0\n\ngodebug panicnil=1\n\nrequire (\n\texample.com/dep v1.0.0\n\texample.com/old v1.0.0\n\texample.com/tool v1.0.0\n)\n\nexclude example.com/dep v1.1.0\n",
 		"cmd/app/main.go":      "package main\n\nimport (\n\t\"example.com/dep\"\n\t\"example.com/old\"\n)\n\nfunc main() { println(dep.Dep(), old.Version) }\n",
 		"cmd/app/main_test.go": "package main\n\nimport _ \"example.com/tool\"\n",
 	})
@@ -258,11 +260,31 @@ func TestBinaryModulesSameBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// What a download layer holds: the module's tree, and of its download directory the
+	// version's go.mod, .info and .ziphash (goimage-helper fetch).
 	ownCache := filepath.Join(tmp, "owncache")
+	versions := map[string]string{"example.com/dep": "v1.0.0", "example.com/old": "v1.0.0"}
 	for dest, from := range mounts {
 		selector := from[strings.LastIndex(from, " ")+1:]
-		if err := os.CopyFS(filepath.Join(ownCache, dest), os.DirFS(filepath.Join(modCache, path.Clean(selector)))); err != nil {
-			t.Fatalf("%s from %s: %v", dest, from, err)
+		dir, ok := strings.CutSuffix(dest, "/@v")
+		if !ok {
+			if err := os.CopyFS(filepath.Join(ownCache, dest), os.DirFS(filepath.Join(modCache, path.Clean(selector)))); err != nil {
+				t.Fatalf("%s from %s: %v", dest, from, err)
+			}
+			continue
+		}
+		v := versions[strings.TrimPrefix(dir, "cache/download/")]
+		for _, ext := range []string{".mod", ".info", ".ziphash"} {
+			data, err := os.ReadFile(filepath.Join(modCache, path.Clean(selector), v+ext))
+			if err == nil {
+				err = os.MkdirAll(filepath.Join(ownCache, dest), 0o755)
+			}
+			if err == nil {
+				err = os.WriteFile(filepath.Join(ownCache, dest, v+ext), data, 0o644)
+			}
+			if err != nil {
+				t.Fatalf("%s from %s: %v", dest, from, err)
+			}
 		}
 	}
 
