@@ -64,7 +64,7 @@ func modulesOf(g *depGraph) map[string]graphModule {
 // of modules paths, from the graph's modules. ok is false, and the go build reads the
 // project's, where the module files come from one download step, the project's go.mod names
 // no go version of 1.17 or later (the go command then loads every go.mod of the graph), or
-// go.sum or the download layers lack a version the binary builds.
+// no download layer holds a version the binary builds (go.sum does not name its zip).
 func (c *converter) binaryModules(paths []string, graph map[string]graphModule) (*binaryModules, bool) {
 	if c.moduleLayerOf == nil {
 		return nil, false
@@ -76,14 +76,6 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 	f, err := modfile.Parse("go.mod", data, nil)
 	if err != nil || f.Module == nil || f.Go == nil || !semver.IsValid("v"+f.Go.Version) || semver.Compare("v"+f.Go.Version, "v1.17") < 0 {
 		return nil, false
-	}
-	sums, err := parseGoSums(map[string][]byte{"go.sum": c.opt.ModuleFiles[path.Join(c.plan.Spec.Dir, "go.sum")]})
-	if err != nil {
-		return nil, false
-	}
-	byVersion := map[string]moduleSum{}
-	for _, s := range sums {
-		byVersion[s.String()] = s
 	}
 
 	out := new(modfile.File)
@@ -107,7 +99,7 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 	}
 	b := &binaryModules{}
 	var goSum strings.Builder
-	fa := (*llb.FileAction)(nil)
+	var fa *llb.FileAction
 	at := llb.WithCreatedTime(c.opt.epoch())
 	for _, p := range paths {
 		m, ok := graph[p]
@@ -121,18 +113,17 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 				return nil, false
 			}
 		}
-		sum, ok := byVersion[from.Path+"@"+from.Version]
-		layer, found := c.moduleLayerOf[from.Path+"@"+from.Version]
-		if !ok || !sum.zip || !found {
+		layer, ok := c.moduleLayerOf[from.Path+"@"+from.Version]
+		if !ok || !layer.sum.zip {
 			return nil, false
 		}
-		for _, l := range sum.lines {
+		for _, l := range layer.sum.lines {
 			goSum.WriteString(l + "\n")
 		}
 		// Checked by parseDepGraph: the escaped forms cannot fail.
 		escaped, _ := module.EscapePath(from.Path)
 		for _, dir := range []string{m.cacheDir(), path.Join("cache/download", escaped, "@v")} {
-			b.mounts = append(b.mounts, moduleMount{dir: dir, layer: layer})
+			b.mounts = append(b.mounts, moduleMount{dir: dir, layer: layer.st})
 			mkdir := llb.Mkdir("/"+dir, 0o755, llb.WithParents(true), at)
 			if fa == nil {
 				fa = mkdir

@@ -59,12 +59,10 @@ func (c *converter) binarySource(i int, src llb.State, deps depLayers) (_ llb.St
 			info.IncludePatterns = []string{root}
 		}
 		info.ExcludePatterns = []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
-	case hasOwn:
-		for _, d := range dirs {
-			info.IncludePatterns = append(info.IncludePatterns, path.Join(root, d))
-		}
 	default:
-		info.IncludePatterns = []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
+		if !hasOwn {
+			info.IncludePatterns = []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
+		}
 		for _, d := range dirs {
 			info.IncludePatterns = append(info.IncludePatterns, path.Join(root, d))
 		}

@@ -3,7 +3,6 @@ package llb
 import (
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
-	"github.com/moby/buildkit/solver/pb"
 )
 
 // defaultPath is the builder's PATH when its configuration is unknown: the golang image's.
@@ -27,10 +26,10 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 		modCache = own.skeleton
 	}
 	srcOpts := []llb.MountOption{llb.Readonly}
-	if copied && c.opt.supports(pb.CapExecMountContentCache) {
+	if copied {
 		// The copy's key follows the content it copied: hashing the copy again took 0.08 s
 		// of a mikefarah/yq edit.
-		srcOpts = append(srcOpts, llb.ContentCache(llb.MountContentCacheOff))
+		srcOpts = c.readOnlyKeyedOnStep()
 	}
 	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir, "-ro", stdCacheDir, "-stats"))
 	run := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(b.BuildArgs(outDir)), c.moduleDir(), modCache,

@@ -57,8 +57,9 @@ type converter struct {
 	stdlibFound      stdlibResult
 	baseLookup       chan baseResult // lookupBase
 	// moduleLayerOf is the download layer that holds each module version (path@version), as
-	// moduleLayers made them: nil where one step downloads every module.
-	moduleLayerOf map[string]llb.State
+	// moduleLayers made them, with the version's go.sum lines: nil where one step downloads
+	// every module.
+	moduleLayerOf map[string]moduleLayer
 }
 
 // Convert returns the graph that builds a plan for one target platform.

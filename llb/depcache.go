@@ -210,14 +210,19 @@ func (c *converter) offlineGoRun(root llb.State, env, args []string, dir string,
 // keys a read-only mount on the content it selects when the step's own key misses: after a
 // go.mod change it hashed every file of the new module cache before the list could start
 // (0.41 s of a 2.09 s mikefarah/yq build). The module cache's key already follows what it
-// holds, the go.sum lines its download steps verify, so the hash bought nothing. A daemon
-// older than BuildKit v0.13 keys on content.
+// holds, the go.sum lines its download steps verify, so the hash bought nothing.
 func (c *converter) mountModuleCache(run llb.ExecState, modCache llb.State) {
-	opts := []llb.MountOption{llb.Readonly}
-	if c.opt.supports(pb.CapExecMountContentCache) {
-		opts = append(opts, llb.ContentCache(llb.MountContentCacheOff))
+	run.AddMount(goModCache, modCache, c.readOnlyKeyedOnStep()...)
+}
+
+// readOnlyKeyedOnStep are the options of a read-only mount of a state whose key already
+// follows its content: BuildKit then need not hash its files to key the step that mounts it.
+// A daemon older than BuildKit v0.13 hashes them.
+func (c *converter) readOnlyKeyedOnStep() []llb.MountOption {
+	if !c.opt.supports(pb.CapExecMountContentCache) {
+		return []llb.MountOption{llb.Readonly}
 	}
-	run.AddMount(goModCache, modCache, opts...)
+	return []llb.MountOption{llb.Readonly, llb.ContentCache(llb.MountContentCacheOff)}
 }
 
 // mountBuildCache mounts the persistent build cache that every build on the daemon shares,

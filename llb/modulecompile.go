@@ -251,7 +251,7 @@ func (c *converter) moduleTree(m graphModule, modCache llb.State) llb.State {
 		m = *m.Replace
 	}
 	if layer, ok := c.moduleLayerOf[m.Path+"@"+m.Version]; ok {
-		return layer
+		return layer.st
 	}
 	return modCache
 }

@@ -35,6 +35,13 @@ type moduleSum struct {
 
 func (m moduleSum) String() string { return m.path + "@" + m.version }
 
+// moduleLayer is the download layer that holds a module version, and the version's go.sum
+// lines.
+type moduleLayer struct {
+	st  llb.State
+	sum moduleSum
+}
+
 // ModuleFilesSource are the options of the build context's local source that holds the
 // module files (go.mod, go.sum, go.work, go.work.sum) of a module rooted at dir. The download
 // reads it, and a frontend that reads the module files ahead asks for the same source, so
@@ -204,12 +211,12 @@ func (c *converter) moduleLayers() (st llb.State, ok bool, err error) {
 	}
 	env := c.downloadEnv()
 	var layers []llb.State
-	c.moduleLayerOf = map[string]llb.State{}
+	c.moduleLayerOf = map[string]moduleLayer{}
 	for _, g := range groups {
 		layer := c.fetch(env, g)
 		layers = append(layers, layer)
 		for _, m := range g {
-			c.moduleLayerOf[m.String()] = layer
+			c.moduleLayerOf[m.String()] = moduleLayer{st: layer, sum: m}
 		}
 	}
 	switch len(layers) {
