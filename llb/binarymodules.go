@@ -33,22 +33,7 @@ import (
 // binaryModules are the module files and module cache of one binary's go build.
 type binaryModules struct {
 	goMod, goSum []byte
-	// skeleton is the module cache's directories, where mount mounts the modules.
-	skeleton llb.State
-	mounts   []moduleMount
-}
-
-// moduleMount is a directory of a download layer, mounted in the module cache.
-type moduleMount struct {
-	dir   string // in the module cache and in the layer
-	layer llb.State
-}
-
-// mount mounts the modules into the module cache of run.
-func (b *binaryModules) mount(run llb.ExecState) {
-	for _, m := range b.mounts {
-		run.AddMount(path.Join(goModCache, m.dir), m.layer, llb.Readonly, llb.SourcePath("/"+m.dir))
-	}
+	cache        mountedModules
 }
 
 // modulesOf are the modules of a dependency graph by path.
@@ -97,7 +82,7 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 			return nil, false
 		}
 	}
-	b := &binaryModules{}
+	b := &binaryModules{cache: mountedModules{opts: []llb.MountOption{llb.Readonly}}}
 	var goSum strings.Builder
 	var fa *llb.FileAction
 	at := llb.WithCreatedTime(c.opt.epoch())
@@ -123,7 +108,7 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 		// Checked by parseDepGraph: the escaped forms cannot fail.
 		escaped, _ := module.EscapePath(from.Path)
 		for _, dir := range []string{m.cacheDir(), path.Join("cache/download", escaped, "@v")} {
-			b.mounts = append(b.mounts, moduleMount{dir: dir, layer: layer.st})
+			b.cache.mounts = append(b.cache.mounts, moduleMount{dir: dir, layer: layer.st})
 			mkdir := llb.Mkdir("/"+dir, 0o755, llb.WithParents(true), at)
 			if fa == nil {
 				fa = mkdir
@@ -137,9 +122,9 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 		return nil, false
 	}
 	b.goSum = []byte(goSum.String())
-	b.skeleton = llb.Scratch()
+	b.cache.base = llb.Scratch()
 	if fa != nil {
-		b.skeleton = llb.Scratch().File(fa, llb.WithCustomName("[internal] the module cache's directories"))
+		b.cache.base = llb.Scratch().File(fa, llb.WithCustomName("[internal] the module cache's directories"))
 	}
 	return b, true
 }

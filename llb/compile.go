@@ -23,7 +23,7 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 	b := c.plan.Binaries[i]
 	src, copied, own := c.binarySource(i, src, deps)
 	if own != nil {
-		modCache = own.skeleton
+		modCache = own.cache.base
 	}
 	srcOpts := []llb.MountOption{llb.Readonly}
 	if copied {
@@ -35,7 +35,7 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 	run := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(b.BuildArgs(outDir)), c.moduleDir(), modCache,
 		llb.WithCustomNamef("go build %s %s", c.plan.Spec.Binaries[i].Main, platforms.Format(c.target)), c.at(b.MainAt))
 	if own != nil {
-		own.mount(run)
+		own.cache.mount(run)
 	}
 	run.AddMount(srcDir, src, srcOpts...)
 	run.AddMount(depCacheDir, deps.modules, llb.Readonly)

@@ -60,6 +60,9 @@ type converter struct {
 	// moduleLayers made them, with the version's go.sum lines: nil where one step downloads
 	// every module.
 	moduleLayerOf map[string]moduleLayer
+	// listModCache is the module cache the list steps read where the download steps made more
+	// than one layer (listModules): nil where they read the module cache.
+	listModCache *mountedModules
 }
 
 // Convert returns the graph that builds a plan for one target platform.

@@ -94,9 +94,16 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 	if perModule {
 		listArgs = append(listArgs, "-graph", path.Join(graphDir, graphFile))
 	}
+	listModCache := modCache
+	if c.listModCache != nil {
+		listModCache = c.listModCache.base
+	}
 	list := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(append(listArgs, g.mains...)),
-		c.moduleDir(), modCache,
+		c.moduleDir(), listModCache,
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
+	if c.listModCache != nil {
+		c.listModCache.mount(list)
+	}
 	list.AddMount(srcDir, c.listSource(src), llb.Readonly)
 	imports := list.AddMount(depsDir, llb.Scratch())
 	std := c.stdCache(g, field, list.AddMount(stdDir, llb.Scratch()), what, target, firstStd)
