@@ -154,6 +154,35 @@ func TestGoModChangeKeepsDependencyCompile(t *testing.T) {
 	}
 }
 
+// TestGoModChangeStdOnly adds a module to a project whose packages import the standard
+// library alone: the list reads no requirement and no module cache, so nothing downloads the
+// module, every step is a cache hit and the image is the same.
+func TestGoModChangeStdOnly(t *testing.T) {
+	c := daemon(t)
+	dir := example(t, "hello")
+	image := client.ExportEntry{Type: client.ExporterImage, Attrs: map[string]string{}}
+	first, _, err := solve(t, c, dir, nil, image)
+	if err != nil {
+		t.Fatalf("first build: %v", err)
+	}
+	goGet(t, dir, "github.com/google/go-cmp@v0.6.0")
+	added, steps, err := solve(t, c, dir, nil, image)
+	if err != nil {
+		t.Fatalf("build after adding a module: %v", err)
+	}
+	if before, after := first.ExporterResponse["containerimage.digest"], added.ExporterResponse["containerimage.digest"]; before == "" || after != before {
+		t.Errorf("image %q after adding a module, want %q as before", after, before)
+	}
+	if steps.has("download github.com/google/go-cmp@v0.6.0") {
+		t.Error("the build downloaded the module nothing imports")
+	}
+	for _, name := range []string{"list the dependencies of . linux/amd64", "go build . linux/amd64"} {
+		if !steps.get(t, name).Cached {
+			t.Errorf("%q ran after adding a module nothing imports: want it cached", name)
+		}
+	}
+}
+
 // goGet runs go get in a module on the host, as a developer would, updating go.mod and go.sum.
 func goGet(t *testing.T, dir, module string) {
 	t.Helper()

@@ -7,7 +7,6 @@ import (
 	"github.com/moby/buildkit/client/llb"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 )
 
 // A binary's own module files. The go build of a binary read the project's go.mod and go.sum
@@ -59,21 +58,12 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 		return nil, false
 	}
 	f, err := modfile.Parse("go.mod", data, nil)
-	if err != nil || f.Module == nil || f.Go == nil || !semver.IsValid("v"+f.Go.Version) || semver.Compare("v"+f.Go.Version, "v1.17") < 0 {
+	if err != nil || !lazyLoading(f) {
 		return nil, false
 	}
-
-	out := new(modfile.File)
-	if out.AddModuleStmt(f.Module.Mod.Path) != nil || out.AddGoStmt(f.Go.Version) != nil {
+	out, ok := goModHead(f)
+	if !ok {
 		return nil, false
-	}
-	if f.Toolchain != nil && out.AddToolchainStmt(f.Toolchain.Name) != nil {
-		return nil, false
-	}
-	for _, g := range f.Godebug {
-		if out.AddGodebug(g.Key, g.Value) != nil {
-			return nil, false
-		}
 	}
 	// The go command drops the requirements of the modules it loads on excluded versions:
 	// without the exclude lines it would look for them.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"sync"
 
 	"github.com/containerd/platforms"
 	"github.com/goimage/goimage/plan"
@@ -63,6 +64,8 @@ type converter struct {
 	// listModCache is the module cache the list steps read where the download steps made more
 	// than one layer (listModules): nil where they read the module cache.
 	listModCache *mountedModules
+	// listGoMod is stdOnlyGoMod, worked out once.
+	listGoMod func() []byte
 }
 
 // Convert returns the graph that builds a plan for one target platform.
@@ -112,6 +115,7 @@ type inputs struct {
 func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *inputs, error) {
 	s := p.Spec
 	c := &converter{plan: p, opt: opt, build: opt.buildPlatform()}
+	c.listGoMod = sync.OnceValue(c.stdOnlyGoMod)
 	switch {
 	case opt.TargetPlatform != nil:
 		c.target = platforms.Normalize(*opt.TargetPlatform)

@@ -94,15 +94,18 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 	if perModule {
 		listArgs = append(listArgs, "-graph", path.Join(graphDir, graphFile))
 	}
-	listModCache := modCache
-	if c.listModCache != nil {
-		listModCache = c.listModCache.base
+	listModCache, mounted := modCache, c.listModCache
+	switch {
+	case c.listGoMod() != nil:
+		listModCache, mounted = llb.Scratch(), nil
+	case mounted != nil:
+		listModCache = mounted.base
 	}
 	list := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(append(listArgs, g.mains...)),
 		c.moduleDir(), listModCache,
 		llb.WithCustomNamef("list the dependencies of %s %s", what, target), c.location(field))
-	if c.listModCache != nil {
-		c.listModCache.mount(list)
+	if mounted != nil {
+		mounted.mount(list)
 	}
 	list.AddMount(srcDir, c.listSource(src), llb.Readonly)
 	imports := list.AddMount(depsDir, llb.Scratch())

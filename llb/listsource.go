@@ -8,10 +8,12 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/client/llb"
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 )
 
 // The list step (goimage-helper deps) asks go list for each package's imports and module.
@@ -90,6 +92,11 @@ func (c *converter) listSource(src llb.State) llb.State {
 	}
 	files := maps.Clone(c.opt.ModuleFiles)
 	maps.Copy(files, c.opt.ImportHeaders)
+	if goMod := c.listGoMod(); goMod != nil {
+		root := path.Join(".", c.plan.Spec.Dir)
+		files[path.Join(root, "go.mod")] = goMod
+		delete(files, path.Join(root, "go.sum"))
+	}
 	at := llb.WithCreatedTime(c.opt.epoch())
 	var fa *llb.FileAction
 	dirs := map[string]bool{".": true, "/": true}
@@ -170,4 +177,82 @@ func namesFile(flags []string) bool {
 		}
 	}
 	return false
+}
+
+// stdOnlyGoMod is the go.mod the list reads where the import headers import no package that
+// a module could provide, nil elsewhere. Each import is then of the main module, or has no dot
+// in its first element and no module that go.mod requires or replaces holds it (the go
+// command would look for it there). That go.mod keeps the project's module, go, toolchain and
+// godebug lines, none of its requirements, and the list mounts no module cache: the go
+// command loads a go 1.17 or later module's requirements lazily, and never for a build of the
+// main module and the standard library alone. So a go get of a test or tool dependency
+// leaves the list as it was, and nothing waits for the module's download.
+func (c *converter) stdOnlyGoMod() []byte {
+	modPath, ok := c.headersSuffice()
+	if !ok || modPath == "" {
+		return nil
+	}
+	f, err := modfile.Parse("go.mod", c.opt.ModuleFiles[path.Join(".", c.plan.Spec.Dir, "go.mod")], nil)
+	if err != nil || !lazyLoading(f) {
+		return nil
+	}
+	var modules []string
+	for _, r := range f.Require {
+		modules = append(modules, r.Mod.Path)
+	}
+	for _, r := range f.Replace {
+		modules = append(modules, r.Old.Path)
+	}
+	within := func(imp, mod string) bool { return imp == mod || strings.HasPrefix(imp, mod+"/") }
+	for name, h := range c.opt.ImportHeaders {
+		file, err := parser.ParseFile(token.NewFileSet(), name, h, parser.ImportsOnly)
+		if err != nil {
+			return nil // for go list to report
+		}
+		for _, spec := range file.Imports {
+			imp, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				return nil
+			}
+			if within(imp, modPath) {
+				continue
+			}
+			first, _, _ := strings.Cut(imp, "/")
+			if strings.Contains(first, ".") || slices.ContainsFunc(modules, func(m string) bool { return within(imp, m) }) {
+				return nil
+			}
+		}
+	}
+	out, ok := goModHead(f)
+	if !ok {
+		return nil
+	}
+	data, err := out.Format()
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
+// lazyLoading reports whether the go command loads the module's requirements lazily: its go
+// line names Go 1.17 or later.
+func lazyLoading(f *modfile.File) bool {
+	return f.Module != nil && f.Go != nil && semver.IsValid("v"+f.Go.Version) && semver.Compare("v"+f.Go.Version, "v1.17") >= 0
+}
+
+// goModHead is a go.mod with f's module, go, toolchain and godebug lines.
+func goModHead(f *modfile.File) (*modfile.File, bool) {
+	out := new(modfile.File)
+	if f.Module == nil || f.Go == nil || out.AddModuleStmt(f.Module.Mod.Path) != nil || out.AddGoStmt(f.Go.Version) != nil {
+		return nil, false
+	}
+	if f.Toolchain != nil && out.AddToolchainStmt(f.Toolchain.Name) != nil {
+		return nil, false
+	}
+	for _, g := range f.Godebug {
+		if out.AddGodebug(g.Key, g.Value) != nil {
+			return nil, false
+		}
+	}
+	return out, true
 }

@@ -273,3 +273,78 @@ func TestNamesFile(t *testing.T) {
 		}
 	}
 }
+
+// stdOnlySource is a module whose packages import the standard library and one another alone.
+func stdOnlySource() map[string]string {
+	return map[string]string{
+		"svc/cmd/app/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/svc/internal/x\"\n)\n\nfunc main() { fmt.Println(x.X) }\n",
+		"svc/internal/x/x.go": "package x\n\nimport \"C\"\n\nimport \"net/http\"\n\nvar X = http.MethodGet\n",
+	}
+}
+
+// listReads are the files the list writes at srcDir, by path, and whether it mounts a module
+// cache.
+func listReads(t *testing.T, g *graph) (files map[string]string, modCache bool) {
+	t.Helper()
+	list := g.named(headersList)
+	src, _ := list.mountSource(srcDir)
+	files = map[string]string{}
+	for _, a := range src.file().Actions {
+		if f := a.GetMkfile(); f != nil {
+			files[f.Path] = string(f.Data)
+		}
+	}
+	mc, _ := list.mountSource(goModCache)
+	return files, mc != nil
+}
+
+// TestListStdOnly: where the main module imports only the standard library, the list reads
+// go.mod without its requirements, no go.sum and no module cache, so a go get of a module no
+// package imports leaves it, and the build's every step, as they were.
+func TestListStdOnly(t *testing.T) {
+	goMod := "module example.com/svc\n\ngo 1.24\n\ntoolchain go1.24.2\n\ngodebug panicnil=1\n\nrequire example.com/x v1.0.0\n"
+	_, g := convert(t, headersFile, headersOpts(goMod, stdOnlySource()))
+	files, modCache := listReads(t, g)
+	if got, want := files["/svc/go.mod"], "module example.com/svc\n\ngo 1.24\n\ntoolchain go1.24.2\n\ngodebug panicnil=1\n"; got != want {
+		t.Errorf("the list's go.mod:\n%s\nwant:\n%s", got, want)
+	}
+	if _, ok := files["/svc/go.sum"]; ok {
+		t.Error("the list reads go.sum")
+	}
+	if modCache {
+		t.Error("the list mounts a module cache")
+	}
+
+	bumped := headersOpts(goMod+"\nrequire example.com/tool v1.2.0\n", stdOnlySource())
+	bumped.ModuleFiles["svc/go.sum"] = append(bumped.ModuleFiles["svc/go.sum"], "example.com/tool v1.2.0 h1:zip=\nexample.com/tool v1.2.0/go.mod h1:mod=\n"...)
+	_, after := convert(t, headersFile, bumped)
+	if before, after := g.named(headersList).dgst, after.named(headersList).dgst; before != after {
+		t.Errorf("a go get of a module nothing imports changed the list: %s, was %s", after, before)
+	}
+}
+
+// TestListStdOnlyNot: the list reads go.mod, go.sum and the module cache wherever an import
+// may come from a module, or the go command would load the requirements.
+func TestListStdOnlyNot(t *testing.T) {
+	const goMod = "module example.com/svc\n\ngo 1.24\n\nrequire example.com/x v1.0.0\n"
+	tests := []struct {
+		desc, goMod, file, src string
+	}{
+		{"an import with a dot", goMod, "svc/a.go", "package svc\n\nimport \"example.com/x\"\n"},
+		{"a required module without a dot", goMod + "\nrequire corp/lib v1.0.0\n", "svc/a.go", "package svc\n\nimport \"corp/lib/y\"\n"},
+		{"a replaced module without a dot", goMod + "\nreplace corp/lib => example.com/lib v1.0.0\n", "svc/a.go", "package svc\n\nimport \"corp/lib\"\n"},
+		{"a go line before 1.17", "module example.com/svc\n\ngo 1.16\n\nrequire example.com/x v1.0.0\n", "svc/a.go", "package svc\n\nimport \"fmt\"\n"},
+		{"a file that does not parse", goMod, "svc/a.go", "package svc\n\nimport \"fmt\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			src := stdOnlySource()
+			src[tt.file] = tt.src
+			_, g := convert(t, headersFile, headersOpts(tt.goMod, src))
+			files, modCache := listReads(t, g)
+			if files["/svc/go.mod"] != tt.goMod || files["/svc/go.sum"] == "" || !modCache {
+				t.Errorf("the list reads go.mod %q, go.sum %q, a module cache %v: want the project's and a module cache", files["/svc/go.mod"], files["/svc/go.sum"], modCache)
+			}
+		})
+	}
+}
