@@ -180,9 +180,9 @@ func namesFile(flags []string) bool {
 }
 
 // stdOnlyGoMod is the go.mod the list reads where the import headers import no package that
-// a module could provide, nil elsewhere. Each import is then of the main module, or has no dot
-// in its first element and no module that go.mod requires or replaces holds it (the go
-// command would look for it there). That go.mod keeps the project's module, go, toolchain and
+// a module could provide, nil elsewhere: no module that go.mod requires or replaces holds an
+// import (the go command would look for it there), and each is of the main module or has no
+// dot in its first element. That go.mod keeps the project's module, go, toolchain and
 // godebug lines, none of its requirements, and the list mounts no module cache: the go
 // command loads a go 1.17 or later module's requirements lazily, and never for a build of the
 // main module and the standard library alone. So a go get of a test or tool dependency
@@ -214,11 +214,12 @@ func (c *converter) stdOnlyGoMod() []byte {
 			if err != nil {
 				return nil
 			}
-			if within(imp, modPath) {
-				continue
+			// A required module may hold a path within the main module's (its own /v2, or
+			// a module the main module's path is nested in): the go command looks there too.
+			if slices.ContainsFunc(modules, func(m string) bool { return within(imp, m) }) {
+				return nil
 			}
-			first, _, _ := strings.Cut(imp, "/")
-			if strings.Contains(first, ".") || slices.ContainsFunc(modules, func(m string) bool { return within(imp, m) }) {
+			if first, _, _ := strings.Cut(imp, "/"); strings.Contains(first, ".") && !within(imp, modPath) {
 				return nil
 			}
 		}

@@ -333,6 +333,8 @@ func TestListStdOnlyNot(t *testing.T) {
 		{"an import with a dot", goMod, "svc/a.go", "package svc\n\nimport \"example.com/x\"\n"},
 		{"a required module without a dot", goMod + "\nrequire corp/lib v1.0.0\n", "svc/a.go", "package svc\n\nimport \"corp/lib/y\"\n"},
 		{"a replaced module without a dot", goMod + "\nreplace corp/lib => example.com/lib v1.0.0\n", "svc/a.go", "package svc\n\nimport \"corp/lib\"\n"},
+		{"a required module within the main module's path", goMod + "\nrequire example.com/svc/v2 v2.0.0\n", "svc/a.go", "package svc\n\nimport \"example.com/svc/v2\"\n"},
+		{"a required module the main module's path is nested in", goMod + "\nrequire example.com v1.0.0\n", "svc/a.go", "package svc\n\nimport \"example.com/svc/internal/x\"\n"},
 		{"a go line before 1.17", "module example.com/svc\n\ngo 1.16\n\nrequire example.com/x v1.0.0\n", "svc/a.go", "package svc\n\nimport \"fmt\"\n"},
 		{"a file that does not parse", goMod, "svc/a.go", "package svc\n\nimport \"fmt\n"},
 	}
