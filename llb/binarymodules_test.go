@@ -144,7 +144,8 @@ func TestBinaryModulesKeys(t *testing.T) {
 }
 
 // TestBinaryModulesFallback checks the builds whose go build reads the project's go.mod, go.sum
-// and whole module cache.
+// and whole module cache: every download layer's download directory, and every tree go.sum
+// names by its zip, mounted (mountedModuleCache).
 func TestBinaryModulesFallback(t *testing.T) {
 	zips := textModules("v0.41.0")
 	tests := []struct {
@@ -160,8 +161,15 @@ func TestBinaryModulesFallback(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			_, g := convert(t, minimal, binaryModulesOpts(tt.goMod, tt.zips, textGraph("v0.41.0")))
 			files, modCache := buildInputs(t, g)
-			if len(files) != 0 || len(modCache) != 0 {
-				t.Errorf("go build reads files %v and module directories %v, want the project's", files, modCache)
+			want := map[string]string{}
+			for _, m := range tt.zips {
+				want[m] = "download " + m + " /" + m
+			}
+			if len(files) != 0 || !cmp.Equal(modCache, want) {
+				t.Errorf("go build reads files %v and module directories %v, want the project's and %v", files, modCache, want)
+			}
+			if base, _ := g.named(compileName).mountSource(goModCache); base.name() != "[internal] the module cache's download directories" {
+				t.Errorf("go build reads the module cache %v, want every layer's download directory", base)
 			}
 			if reads := buildReads(t, g, "./cmd/app"); len(reads) < 2 || reads[0] != "go.mod" || reads[1] != "go.sum" {
 				t.Errorf("go build reads %q, want the project's go.mod and go.sum", reads)

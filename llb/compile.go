@@ -22,8 +22,12 @@ func inWorkspace(args []string) []string {
 func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.State {
 	b := c.plan.Binaries[i]
 	src, copied, own := c.binarySource(i, src, deps)
+	mounted := c.mountedModCache
 	if own != nil {
-		modCache = own.cache.base
+		mounted = &own.cache
+	}
+	if mounted != nil {
+		modCache = mounted.base
 	}
 	srcOpts := []llb.MountOption{llb.Readonly}
 	if copied {
@@ -34,8 +38,8 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir, "-ro", stdCacheDir, "-stats"))
 	run := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(b.BuildArgs(outDir)), c.moduleDir(), modCache,
 		llb.WithCustomNamef("go build %s %s", c.plan.Spec.Binaries[i].Main, platforms.Format(c.target)), c.at(b.MainAt))
-	if own != nil {
-		own.cache.mount(run)
+	if mounted != nil {
+		mounted.mount(run)
 	}
 	run.AddMount(srcDir, src, srcOpts...)
 	run.AddMount(depCacheDir, deps.modules, llb.Readonly)

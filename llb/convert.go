@@ -61,9 +61,9 @@ type converter struct {
 	// moduleLayers made them, with the version's go.sum lines: nil where one step downloads
 	// every module.
 	moduleLayerOf map[string]moduleLayer
-	// listModCache is the module cache the list steps read where the download steps made more
-	// than one layer (listModules): nil where they read the module cache.
-	listModCache *mountedModules
+	// mountedModCache is the module cache the list and go build read where the download steps
+	// made more than one layer (mountedModuleCache): nil where they read the module cache.
+	mountedModCache *mountedModules
 	// listGoMod is stdOnlyGoMod, worked out once.
 	listGoMod func() []byte
 }

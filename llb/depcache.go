@@ -94,7 +94,7 @@ func (c *converter) depCache(ctx context.Context, g *depGroup, field string, src
 	if perModule {
 		listArgs = append(listArgs, "-graph", path.Join(graphDir, graphFile))
 	}
-	listModCache, mounted := modCache, c.listModCache
+	listModCache, mounted := modCache, c.mountedModCache
 	switch {
 	case c.listGoMod() != nil:
 		listModCache, mounted = llb.Scratch(), nil

@@ -18,8 +18,8 @@ import (
 // A module layer is part of the module cache, made by a step of its own (goimage-helper
 // fetch) keyed on the go.sum lines of the module versions it holds: one version each for a
 // project of up to moduleLayerGroups modules, else the modules whose paths hash alike. The
-// list mounts the layers' trees (listModules), later steps the trees they read, and the few
-// that read the whole module cache its merge (llb.Merge). So a bump downloads the
+// list and go build mount the layers' trees (mountedModuleCache), the module compiles the
+// trees they read, and the few steps that read the whole module cache their merge (llb.Merge). So a bump downloads the
 // bumped module's layer and nothing else, on a warm builder and on a fresh one importing the
 // cache alike, and projects that require the same versions share layers through one
 // registry cache.
@@ -226,7 +226,7 @@ func (c *converter) moduleLayers() (st llb.State, ok bool, err error) {
 	case 1:
 		return layers[0], true, nil
 	}
-	c.listModCache = c.listModules(layers)
+	c.mountedModCache = c.mountedModuleCache(layers)
 	return llb.Merge(layers, llb.WithCustomName("[internal] the module cache"), c.location(modField(c.plan.Spec.Dir))), true, nil
 }
 

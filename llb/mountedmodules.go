@@ -29,17 +29,18 @@ func (m *mountedModules) mount(run llb.ExecState) {
 	}
 }
 
-// listModules is the module cache of the list steps where the download steps made more than
-// one layer (layers): their download directories (cache/download: go.mod, .info and .ziphash
-// files, a few small files per version) copied into one layer, and the tree of each version
-// go.sum names by its zip mounted from its download layer. The layers' merge hard-linked
-// every file of every tree, on the path of every go.mod change: 0.48 s of a mikefarah/yq
-// build after a go get. A download directory holds every version of a module, which
-// different layers may hold (a version the build compiles, another that the module graph
-// reads the go.mod of), so those are copied rather than mounted.
+// mountedModuleCache is the module cache of the list steps, and of a go build that reads the
+// whole module cache (binarySource), where the download steps made more than one layer:
+// their download directories (cache/download: go.mod, .info and .ziphash files, a few small
+// files per version) copied into one layer, and the tree of each version go.sum names by its
+// zip mounted from its download layer. The layers' merge hard-linked every file of every
+// tree, on the path of every go.mod change: 0.48 s of a mikefarah/yq build after a go get. A
+// download directory holds every version of a module, which different layers may hold (a
+// version the build compiles, another that the module graph reads the go.mod of), so those
+// are copied rather than mounted.
 //
 // The mounts are keyed on the steps that made them, as the merge was (readOnlyKeyedOnStep).
-func (c *converter) listModules(layers []llb.State) *mountedModules {
+func (c *converter) mountedModuleCache(layers []llb.State) *mountedModules {
 	epoch := c.opt.epoch()
 	at := llb.WithCreatedTime(epoch)
 	info := &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, CreatedTime: &epoch}

@@ -74,6 +74,17 @@ func TestListModules(t *testing.T) {
 	if diff := cmp.Diff(mounts, wantMounts); diff != "" {
 		t.Errorf("trees mounted in the list's module cache (-got +want):\n%s", diff)
 	}
+	// With no graph to tell its modules, go build reads the same module cache.
+	build := g.named("go build ./cmd/app linux/amd64")
+	if mc, _ := build.mountSource(goModCache); mc == nil || mc.dgst != base.dgst {
+		t.Errorf("go build reads the module cache %v, want the list's", mc)
+	}
+	for dir, want := range wantMounts {
+		from, _ := build.mountSource(goModCache + "/" + dir)
+		if got := from.name() + " " + build.mount(goModCache+"/"+dir).Selector; got != want {
+			t.Errorf("go build mounts %q at %s, want %q", got, dir, want)
+		}
+	}
 }
 
 // TestListModulesBump: a bump changes the list's module cache by the bumped layer alone, and
