@@ -53,12 +53,8 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 	if c.moduleLayerOf == nil {
 		return nil, false
 	}
-	data, ok := c.opt.ModuleFiles[path.Join(c.plan.Spec.Dir, "go.mod")]
-	if !ok {
-		return nil, false
-	}
-	f, err := modfile.Parse("go.mod", data, nil)
-	if err != nil || !lazyLoading(f) {
+	f, ok := c.goMod()
+	if !ok || !lazyLoading(f) {
 		return nil, false
 	}
 	out, ok := goModHead(f)
@@ -108,6 +104,7 @@ func (c *converter) binaryModules(paths []string, graph map[string]graphModule) 
 		}
 	}
 	out.Cleanup()
+	var err error
 	if b.goMod, err = out.Format(); err != nil {
 		return nil, false
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/mod/modfile"
 )
 
 // Paths inside the builder. They are set explicitly rather than derived from $HOME: a
@@ -64,6 +65,8 @@ type converter struct {
 	// mountedModCache is the module cache the list and go build read where the download steps
 	// made more than one layer (mountedModuleCache): nil where they read the module cache.
 	mountedModCache *mountedModules
+	// goMod is the main module's go.mod, parsed once (parseGoMod).
+	goMod func() (*modfile.File, bool)
 	// listGoMod is stdOnlyGoMod, worked out once.
 	listGoMod func() []byte
 }
@@ -115,6 +118,7 @@ type inputs struct {
 func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *inputs, error) {
 	s := p.Spec
 	c := &converter{plan: p, opt: opt, build: opt.buildPlatform()}
+	c.goMod = sync.OnceValues(c.parseGoMod)
 	c.listGoMod = sync.OnceValue(c.stdOnlyGoMod)
 	switch {
 	case opt.TargetPlatform != nil:

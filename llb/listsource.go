@@ -132,13 +132,9 @@ func (c *converter) headersSuffice() (modPath string, ok bool) {
 	if _, ok := c.opt.ModuleFiles[path.Join(root, "go.work")]; ok {
 		return "", false
 	}
-	data, ok := c.opt.ModuleFiles[path.Join(root, "go.mod")]
+	f, ok := c.goMod()
 	if !ok {
-		return "", false
-	}
-	f, err := modfile.Parse("go.mod", data, nil)
-	if err != nil {
-		return "", false // for the go command to report, from the context
+		return "", false // none, or for the go command to report, from the context
 	}
 	for _, r := range f.Replace {
 		if modfile.IsDirectoryPath(r.New.Path) {
@@ -192,8 +188,8 @@ func (c *converter) stdOnlyGoMod() []byte {
 	if !ok || modPath == "" {
 		return nil
 	}
-	f, err := modfile.Parse("go.mod", c.opt.ModuleFiles[path.Join(".", c.plan.Spec.Dir, "go.mod")], nil)
-	if err != nil || !lazyLoading(f) {
+	f, _ := c.goMod() // headersSuffice parsed it
+	if !lazyLoading(f) {
 		return nil
 	}
 	var modules []string
@@ -233,6 +229,17 @@ func (c *converter) stdOnlyGoMod() []byte {
 		return nil
 	}
 	return data
+}
+
+// parseGoMod parses the main module's go.mod, for converter.goMod; ok is false where there is
+// none or it does not parse.
+func (c *converter) parseGoMod() (*modfile.File, bool) {
+	data, ok := c.opt.ModuleFiles[path.Join(".", c.plan.Spec.Dir, "go.mod")]
+	if !ok {
+		return nil, false
+	}
+	f, err := modfile.Parse("go.mod", data, nil)
+	return f, err == nil
 }
 
 // lazyLoading reports whether the go command loads the module's requirements lazily: its go

@@ -19,10 +19,10 @@ import (
 // fetch) keyed on the go.sum lines of the module versions it holds: one version each for a
 // project of up to moduleLayerGroups modules, else the modules whose paths hash alike. The
 // list and go build mount the layers' trees (mountedModuleCache), the module compiles the
-// trees they read, and the few steps that read the whole module cache their merge (llb.Merge). So a bump downloads the
-// bumped module's layer and nothing else, on a warm builder and on a fresh one importing the
-// cache alike, and projects that require the same versions share layers through one
-// registry cache.
+// trees they read, and the few steps that read the whole module cache their merge
+// (llb.Merge). So a bump downloads the bumped module's layer and nothing else, on a warm
+// builder and on a fresh one importing the cache alike, and projects that require the same
+// versions share layers through one registry cache.
 //
 // Versions that go.sum names only by their go.mod (the module graph reads them, the build
 // compiles none of their packages) are many and small: one step fetches them all.
