@@ -124,7 +124,11 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	opt.Reader = &stateReader{c: c, cacheImports: bc.CacheImports, sm: src.SourceMap, opts: noCache}
 	// A build that imports a cache finds the compiled standard library there, most likely,
 	// and the test target never reads it: both would pull the image for nothing.
-	opt.Stdlib = &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0 && !test}
+	stdlib := &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0 && !test}
+	if !test {
+		stdlib.prefetch(ctx, imgs, p.Builder.Ref, bc.BuildPlatforms[0], bc.TargetPlatforms)
+	}
+	opt.Stdlib = stdlib
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {

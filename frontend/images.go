@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
@@ -26,40 +25,26 @@ type images struct {
 	bc *dockerui.Client
 	c  client.Client
 
-	mu      sync.Mutex
-	lookups map[string]*imageLookup // by reference and platform
+	lookups lookups[resolvedImage] // by reference and platform
 }
 
-// imageLookup is one resolution of a reference for a platform, shared by whoever asks.
-type imageLookup struct {
-	done chan struct{}
-	st   llb.State
-	img  *dockerspec.DockerOCIImage
-	err  error
+// resolvedImage is the outcome of resolving a reference for a platform.
+type resolvedImage struct {
+	st  llb.State
+	img *dockerspec.DockerOCIImage
+	err error
 }
 
 func (i *images) Image(ctx context.Context, ref string, p ocispecs.Platform) (llb.State, *dockerspec.DockerOCIImage, error) {
 	key := ref + " " + platforms.FormatAll(platforms.Normalize(p))
-	i.mu.Lock()
-	l, ok := i.lookups[key]
-	if !ok {
-		if i.lookups == nil {
-			i.lookups = map[string]*imageLookup{}
-		}
-		l = &imageLookup{done: make(chan struct{})}
-		i.lookups[key] = l
+	r, err := i.lookups.do(ctx, key, func() resolvedImage {
+		st, img, err := i.resolve(ctx, ref, p)
+		return resolvedImage{st, img, err}
+	})
+	if err != nil {
+		return llb.State{}, nil, err
 	}
-	i.mu.Unlock()
-	if !ok {
-		l.st, l.img, l.err = i.resolve(ctx, ref, p)
-		close(l.done)
-	}
-	select {
-	case <-l.done:
-		return l.st, l.img, l.err
-	case <-ctx.Done():
-		return llb.State{}, nil, context.Cause(ctx)
-	}
+	return r.st, r.img, r.err
 }
 
 // prefetch starts resolving the images the conversion of p will ask for: the builder for the

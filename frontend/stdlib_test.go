@@ -9,9 +9,22 @@ import (
 	"time"
 
 	"github.com/goimage/goimage/frontend/offline"
+	"github.com/google/go-cmp/cmp"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
+
+// builderGoVersion makes the fake gateway's golang:1.26 give version as its GOLANG_VERSION.
+func builderGoVersion(c *fakeClient, version string) {
+	golang := c.Images["docker.io/library/golang:1.26"]
+	golang.Config.Env = slices.Clone(golang.Config.Env)
+	for i, e := range golang.Config.Env {
+		if strings.HasPrefix(e, "GOLANG_VERSION=") {
+			golang.Config.Env[i] = "GOLANG_VERSION=" + version
+		}
+	}
+	c.Images["docker.io/library/golang:1.26"] = golang
+}
 
 func TestStdlibRef(t *testing.T) {
 	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
@@ -92,14 +105,7 @@ func TestStdlibPulledAhead(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			c := newFakeClient(t, depsDir, tt.opts)
 			c.Platform = host
-			golang := c.Images["docker.io/library/golang:1.26"]
-			golang.Config.Env = slices.Clone(golang.Config.Env)
-			for i, e := range golang.Config.Env {
-				if strings.HasPrefix(e, "GOLANG_VERSION=") {
-					golang.Config.Env[i] = "GOLANG_VERSION=" + version
-				}
-			}
-			c.Images["docker.io/library/golang:1.26"] = golang
+			builderGoVersion(c, version)
 			c.Images[stdlib] = offline.Image{Digest: digest.FromString(stdlib), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
 			build(t, c)
 			if tt.want && !slices.Contains(c.Lookups(), stdlib+" linux/"+runtime.GOARCH) {
@@ -126,5 +132,33 @@ func TestStdlibPulledAhead(t *testing.T) {
 				t.Errorf("standard library image read: %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestStdlibLookedUpOnce checks that the lookups prefetch starts, as soon as the builder
+// image gives its Go version, are the ones the conversion uses: each target platform's
+// standard library image is resolved once, not again by the conversion.
+func TestStdlibLookedUpOnce(t *testing.T) {
+	host := ocispecs.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+	version := strings.TrimPrefix(runtime.Version(), "go")
+	c := newFakeClient(t, depsDir, map[string]string{frontendSourceKey: "goimage/frontend:1", "platform": "linux/amd64,linux/arm64"})
+	c.Platform = host
+	builderGoVersion(c, version)
+	var want []string
+	for _, arch := range []string{"amd64", "arm64"} {
+		ref := "docker.io/goimage/frontend-stdlib:" + version + "-linux-" + runtime.GOARCH + "-linux-" + arch
+		c.Images[ref] = offline.Image{Digest: digest.FromString(ref), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
+		want = append(want, ref+" linux/"+arch)
+	}
+	build(t, c)
+	var got []string
+	for _, l := range c.Lookups() {
+		if strings.Contains(l, "-stdlib:") {
+			got = append(got, l)
+		}
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("standard library lookups (-got +want):\n%s", diff)
 	}
 }
