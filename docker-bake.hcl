@@ -22,6 +22,30 @@ target "frontend" {
   output     = ["type=image,compression=zstd,force-compression=true,oci-mediatypes=true"]
 }
 
+# Where the standard library images go, and the Go version they are compiled with: the
+# golang image's GOLANG_VERSION, the version the frontend image is built with (the release
+# reads it from the image). The frontend looks them up as
+# <its repository>-stdlib:<go version>-<build os>-<build arch>-<target os>-<target arch>.
+variable "STDLIB_IMAGE" {
+  default = "localhost:5000/goimage/frontend-stdlib"
+}
+variable "GO_VERSION" {
+  default = ""
+}
+
+# The standard library images for the targets the frontend looks them up for, compiled on
+# the builder's platform, which the tag names: linux/amd64, the release runner's.
+target "stdlib" {
+  name       = "stdlib-${arch}"
+  matrix     = { arch = ["amd64", "arm64"] }
+  context    = "."
+  dockerfile = "Dockerfile"
+  target     = "stdlib"
+  platforms  = ["linux/${arch}"]
+  tags       = ["${STDLIB_IMAGE}:${GO_VERSION}-linux-amd64-linux-${arch}"]
+  output     = ["type=image,compression=zstd,force-compression=true,oci-mediatypes=true"]
+}
+
 # Every example, built from its Goimagefile through the `# syntax=` line.
 target "examples" {
   name       = "example-${ex}"

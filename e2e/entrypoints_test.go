@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/goimage/goimage/dockerfile"
 	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // TestEntryPoints builds one example by every way a user reaches the frontend and checks that
@@ -84,6 +87,55 @@ func TestBake(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the bake output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestBakeReleaseImages bakes what release.yml pushes, docker-bake.hcl's frontend and stdlib
+// targets, into the mirror: every layer is zstd, and a cold build through that frontend image
+// finds the standard library image next to its own and reads it instead of compiling.
+func TestBakeReleaseImages(t *testing.T) {
+	c := daemon(t)
+	// The stand-in golang image's GOLANG_VERSION is the host's Go version (hack/dev), as
+	// release.yml reads the version from golang:1.26.
+	version := strings.TrimPrefix(runtime.Version(), "go")
+	const repo = "goimage-e2e/bake-frontend"
+	frontend := mirror + "/" + repo + ":1"
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker", "buildx", "bake", "--progress=plain", "--push", "frontend", "stdlib")
+	cmd.Dir = repoRoot(t)
+	cmd.Env = append(os.Environ(), "FRONTEND_IMAGE="+frontend, "STDLIB_IMAGE="+mirror+"/"+repo+"-stdlib", "GO_VERSION="+version)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("docker buildx bake frontend stdlib: %v\n%s", err, out)
+	}
+	stdlibTag := func(arch string) string { return version + "-linux-amd64-linux-" + arch }
+	for _, img := range []struct{ repo, tag string }{{repo, "1"}, {repo + "-stdlib", stdlibTag("amd64")}, {repo + "-stdlib", stdlibTag("arm64")}} {
+		types := layerMediaTypes(t, img.repo, img.tag)
+		if len(types) == 0 {
+			t.Errorf("%s:%s has no layers", img.repo, img.tag)
+		}
+		for _, mt := range types {
+			if mt != ocispecs.MediaTypeImageLayerZstd {
+				t.Errorf("%s:%s has a %s layer, want zstd", img.repo, img.tag, mt)
+			}
+		}
+	}
+
+	ref := imageRef(t, "hello-bake")
+	_, steps, err := solve(t, freshDaemon(t), example(t, "hello"), map[string]string{"build-arg:BUILDKIT_SYNTAX": frontend}, pushExport(ref))
+	if err != nil {
+		t.Fatalf("cold build through the baked frontend: %v\n%s", err, steps.output())
+	}
+	lookup := steps.get(t, "[linux/amd64] load metadata for "+mirror+"/"+repo+"-stdlib:"+stdlibTag("amd64"))
+	if lookup.Error != "" {
+		t.Errorf("the standard library lookup failed: %s", lookup.Error)
+	}
+	report := steps.printedBy(t, "compile the standard library of . linux/amd64")
+	if m := regexp.MustCompile(`build cache: (\d+) entries from the dependency layers`).FindStringSubmatch(report); m == nil || m[1] == "0" {
+		t.Errorf("the standard library step read nothing compiled ahead:\n%s", report)
+	}
+	if out, want := runImage(t, c, ref), "hello from goimage: linux/amd64"; !strings.Contains(out, want) {
+		t.Errorf("running the image printed %q, want %q", out, want)
 	}
 }
 

@@ -73,6 +73,29 @@ func pulledImages(t *testing.T, ref string) []*pushedImage {
 	return imgs
 }
 
+// layerMediaTypes are the media types of the layers of repo:tag in the mirror, of every
+// platform of an index, attestations left out.
+func layerMediaTypes(t *testing.T, repo, tag string) []string {
+	t.Helper()
+	var m struct {
+		ocispecs.Manifest
+		Manifests []ocispecs.Descriptor `json:"manifests"`
+	}
+	if err := json.Unmarshal(registryGet(t, repo, "manifests/"+tag), &m); err != nil {
+		t.Fatalf("manifest of %s:%s: %v", repo, tag, err)
+	}
+	var types []string
+	for _, l := range m.Layers {
+		types = append(types, l.MediaType)
+	}
+	for _, d := range m.Manifests {
+		if d.Platform != nil && d.Platform.OS != "unknown" {
+			types = append(types, layerMediaTypes(t, repo, d.Digest.String())...)
+		}
+	}
+	return types
+}
+
 func readImage(t *testing.T, repo string, manifest []byte) *pushedImage {
 	t.Helper()
 	var m ocispecs.Manifest
