@@ -12,8 +12,9 @@ group "default" {
 }
 
 # The frontend image, for both platforms: its Dockerfile cross-compiles on the build platform.
-# Its layers are zstd, which BuildKit unpacks faster than gzip: every fresh builder (a CI
-# runner) unpacks the frontend image before the build starts, 0.06 s against 0.16 s.
+# Its layers are zstd, which BuildKit unpacks faster than gzip, and every fresh builder (a CI
+# runner) unpacks the frontend image before the build starts: its binary layer in 0.05-0.07 s
+# against gzip's 0.12-0.15 s.
 target "frontend" {
   context    = "."
   dockerfile = "Dockerfile"
@@ -32,9 +33,15 @@ variable "STDLIB_IMAGE" {
 variable "GO_VERSION" {
   default = ""
 }
+# The architecture of the builder the images are compiled on, which their tag names: a
+# frontend looks up the images compiled on the platform it runs on, so the release bakes the
+# target on an amd64 and on an arm64 runner.
+variable "BUILD_ARCH" {
+  default = "amd64"
+}
 
 # The standard library images for the targets the frontend looks them up for, compiled on
-# the builder's platform, which the tag names: linux/amd64, the release runner's.
+# the builder's platform, linux/BUILD_ARCH.
 target "stdlib" {
   name       = "stdlib-${arch}"
   matrix     = { arch = ["amd64", "arm64"] }
@@ -42,7 +49,7 @@ target "stdlib" {
   dockerfile = "Dockerfile"
   target     = "stdlib"
   platforms  = ["linux/${arch}"]
-  tags       = ["${STDLIB_IMAGE}:${GO_VERSION}-linux-amd64-linux-${arch}"]
+  tags       = ["${STDLIB_IMAGE}:${GO_VERSION}-linux-${BUILD_ARCH}-linux-${arch}"]
   output     = ["type=image,compression=zstd,force-compression=true,oci-mediatypes=true"]
 }
 

@@ -102,13 +102,16 @@ func TestBakeReleaseImages(t *testing.T) {
 	frontend := mirror + "/" + repo + ":1"
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "docker", "buildx", "bake", "--progress=plain", "--push", "frontend", "stdlib")
+	// As release.yml pins golang:1.26 for every image, here to the mirror's.
+	cmd := exec.CommandContext(ctx, "docker", "buildx", "bake", "--progress=plain", "--push",
+		"--set", "*.contexts.golang:1.26=docker-image://"+mirror+"/library/golang:1.26", "frontend", "stdlib")
 	cmd.Dir = repoRoot(t)
-	cmd.Env = append(os.Environ(), "FRONTEND_IMAGE="+frontend, "STDLIB_IMAGE="+mirror+"/"+repo+"-stdlib", "GO_VERSION="+version)
+	cmd.Env = append(os.Environ(), "FRONTEND_IMAGE="+frontend, "STDLIB_IMAGE="+mirror+"/"+repo+"-stdlib",
+		"GO_VERSION="+version, "BUILD_ARCH="+runtime.GOARCH)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker buildx bake frontend stdlib: %v\n%s", err, out)
 	}
-	stdlibTag := func(arch string) string { return version + "-linux-amd64-linux-" + arch }
+	stdlibTag := func(arch string) string { return version + "-linux-" + runtime.GOARCH + "-linux-" + arch }
 	for _, img := range []struct{ repo, tag string }{{repo, "1"}, {repo + "-stdlib", stdlibTag("amd64")}, {repo + "-stdlib", stdlibTag("arm64")}} {
 		types := layerMediaTypes(t, img.repo, img.tag)
 		if len(types) == 0 {
@@ -126,15 +129,15 @@ func TestBakeReleaseImages(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cold build through the baked frontend: %v\n%s", err, steps.output())
 	}
-	lookup := steps.get(t, "[linux/amd64] load metadata for "+mirror+"/"+repo+"-stdlib:"+stdlibTag("amd64"))
+	lookup := steps.get(t, "[linux/"+runtime.GOARCH+"] load metadata for "+mirror+"/"+repo+"-stdlib:"+stdlibTag(runtime.GOARCH))
 	if lookup.Error != "" {
 		t.Errorf("the standard library lookup failed: %s", lookup.Error)
 	}
-	report := steps.printedBy(t, "compile the standard library of . linux/amd64")
+	report := steps.printedBy(t, "compile the standard library of . linux/"+runtime.GOARCH)
 	if m := regexp.MustCompile(`build cache: (\d+) entries from the dependency layers`).FindStringSubmatch(report); m == nil || m[1] == "0" {
 		t.Errorf("the standard library step read nothing compiled ahead:\n%s", report)
 	}
-	if out, want := runImage(t, c, ref), "hello from goimage: linux/amd64"; !strings.Contains(out, want) {
+	if out, want := runImage(t, c, ref), "hello from goimage: linux/"+runtime.GOARCH; !strings.Contains(out, want) {
 		t.Errorf("running the image printed %q, want %q", out, want)
 	}
 }

@@ -13,14 +13,16 @@ type lookups[T any] struct {
 	calls map[string]*lookup[T]
 }
 
-// lookup is one lookup, done when done is closed.
+// lookup is one lookup; its waiters block on done.
 type lookup[T any] struct {
 	done chan struct{}
 	out  T
 }
 
 // do returns the outcome of the lookup named key, running f for the first caller. A caller
-// whose ctx ends first gets ctx's cause.
+// whose ctx ends first gets ctx's cause. f runs under the first caller's context and its
+// outcome stands for the build, so callers pass one that lasts the build (Build's, or the
+// conversion's, which ends only when the build fails).
 func (l *lookups[T]) do(ctx context.Context, key string, f func() T) (T, error) {
 	l.mu.Lock()
 	c, ok := l.calls[key]

@@ -49,11 +49,11 @@ type stdlibFound struct {
 func (s *stdlibImages) Stdlib(ctx context.Context, goVersion string, build, target ocispecs.Platform) (llb.State, bool) {
 	build, target = platforms.Normalize(build), platforms.Normalize(target)
 	key := strings.Join([]string{goVersion, platforms.FormatAll(build), platforms.FormatAll(target)}, " ")
-	found, err := s.lookups.do(ctx, key, func() stdlibFound {
+	found, _ := s.lookups.do(ctx, key, func() stdlibFound {
 		st, ok := s.lookup(ctx, goVersion, build, target)
 		return stdlibFound{st, ok}
 	})
-	return found.st, found.ok && err == nil
+	return found.st, found.ok
 }
 
 // prefetch starts the lookups of the conversion as soon as the builder image's
@@ -112,8 +112,8 @@ func (s *stdlibImages) lookup(ctx context.Context, goVersion string, build, targ
 // image: on a cold builder BuildKit pulled the one after the other (the standard library took
 // 1.3 s of an 11.6 s examples/hello build, after a 7.4 s pull of golang:1.26). Reading a file
 // of the image makes BuildKit pull it now, and the step finds it pulled. ctx ends with the
-// conversion: where that is quick (the list cached) a pull not done by then stops, and the
-// step pulls the image if it needs it. Errors are the step's to report.
+// frontend's Build: where that is quick (the list cached) a pull not done by then stops, and
+// the step pulls the image if it needs it. Errors are the step's to report.
 func pullAhead(ctx context.Context, c client.Client, st llb.State) {
 	ref, err := solveState(ctx, c, st)
 	if err != nil || ref == nil {

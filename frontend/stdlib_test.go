@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"runtime"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/goimage/goimage/frontend/offline"
 	"github.com/google/go-cmp/cmp"
+	"github.com/moby/buildkit/frontend/dockerui"
 	digest "github.com/opencontainers/go-digest"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -160,5 +162,29 @@ func TestStdlibLookedUpOnce(t *testing.T) {
 	slices.Sort(got)
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("standard library lookups (-got +want):\n%s", diff)
+	}
+}
+
+// TestStdlibPrefetch checks that prefetch, before any conversion, looks up the standard
+// library image of each target platform once the builder image resolves.
+func TestStdlibPrefetch(t *testing.T) {
+	host := ocispecs.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
+	version := strings.TrimPrefix(runtime.Version(), "go")
+	c := newFakeClient(t, depsDir, map[string]string{frontendSourceKey: "goimage/frontend:1"})
+	c.Platform = host
+	builderGoVersion(c, version)
+	ref := "docker.io/goimage/frontend-stdlib:" + version + "-linux-" + runtime.GOARCH + "-linux-arm64"
+	c.Images[ref] = offline.Image{Digest: digest.FromString(ref), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
+	bc, err := dockerui.NewClient(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stdlibImages{c: c, source: "goimage/frontend:1"}
+	s.prefetch(context.Background(), &images{bc: bc, c: c}, "golang:1.26", host, []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}})
+	want := ref + " linux/arm64"
+	for deadline := time.Now().Add(5 * time.Second); !slices.Contains(c.Lookups(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("prefetch did not look up %s: %v", ref, c.Lookups())
+		}
 	}
 }
