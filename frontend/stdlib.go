@@ -8,6 +8,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	goimagellb "github.com/goimage/goimage/llb"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -72,13 +73,12 @@ func (s *stdlibImages) prefetch(ctx context.Context, imgs *images, builder strin
 		if err != nil || img == nil {
 			return
 		}
-		for _, kv := range img.Config.Env {
-			if k, version, _ := strings.Cut(kv, "="); k == "GOLANG_VERSION" {
-				for _, t := range targets {
-					go s.Stdlib(ctx, version, build, t)
-				}
-				return
-			}
+		version, ok := goimagellb.StdlibGoVersion(img.Config.Env)
+		if !ok {
+			return
+		}
+		for _, t := range targets {
+			go s.Stdlib(ctx, version, build, t)
 		}
 	}()
 }

@@ -18,12 +18,21 @@ type stdlibResult struct {
 	ok bool
 }
 
+// StdlibGoVersion is the Go version that names a standard library compiled ahead for a
+// builder of environment env: its GOLANG_VERSION, where that is a version goVersionTag
+// accepts. The converter and a frontend that looks ahead (frontend's prefetch) derive it
+// alike, so that they ask for the same image.
+func StdlibGoVersion(env []string) (string, bool) {
+	version, _ := lookupEnv(env, "GOLANG_VERSION")
+	return version, goVersionTag.MatchString(version)
+}
+
 // lookupStdlib starts looking for a standard library compiled ahead (Options.Stdlib) by the
 // builder's Go version for the target: a registry round trip that runs while the converter
 // loads the build's inputs. The standard library step waits for it (stdlib).
 func (c *converter) lookupStdlib(ctx context.Context) {
-	version, _ := lookupEnv(c.env, "GOLANG_VERSION")
-	if c.opt.Stdlib == nil || !goVersionTag.MatchString(version) {
+	version, ok := StdlibGoVersion(c.env)
+	if c.opt.Stdlib == nil || !ok {
 		return
 	}
 	ch := make(chan stdlibResult, 1)
