@@ -16,8 +16,15 @@ import (
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// builderGoVersion makes the fake gateway's golang:1.26 give version as its GOLANG_VERSION.
-func builderGoVersion(c *fakeClient, version string) {
+// stdlibClient is a fake gateway on the host's platform where a standard library image is
+// published for the frontend: golang:1.26 gives the frontend's Go version as its
+// GOLANG_VERSION, and the gateway holds the standard library image for each target
+// architecture, whose references it returns in that order.
+func stdlibClient(t *testing.T, opts map[string]string, archs ...string) (*fakeClient, []string) {
+	t.Helper()
+	version := strings.TrimPrefix(runtime.Version(), "go")
+	c := newFakeClient(t, depsDir, opts)
+	c.Platform = ocispecs.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
 	golang := c.Images["docker.io/library/golang:1.26"]
 	golang.Config.Env = slices.Clone(golang.Config.Env)
 	for i, e := range golang.Config.Env {
@@ -26,6 +33,13 @@ func builderGoVersion(c *fakeClient, version string) {
 		}
 	}
 	c.Images["docker.io/library/golang:1.26"] = golang
+	var refs []string
+	for _, arch := range archs {
+		ref := "docker.io/goimage/frontend-stdlib:" + version + "-linux-" + runtime.GOARCH + "-linux-" + arch
+		c.Images[ref] = offline.Image{Digest: digest.FromString(ref), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
+		refs = append(refs, ref)
+	}
+	return c, refs
 }
 
 func TestStdlibRef(t *testing.T) {
@@ -91,9 +105,6 @@ func TestStdlibPublished(t *testing.T) {
 // it, and that a build importing a cache, which most likely holds the compiled standard
 // library, and the test target, which never reads it, do not.
 func TestStdlibPulledAhead(t *testing.T) {
-	host := ocispecs.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
-	version := strings.TrimPrefix(runtime.Version(), "go")
-	stdlib := "docker.io/goimage/frontend-stdlib:" + version + "-linux-" + runtime.GOARCH + "-linux-" + runtime.GOARCH
 	tests := []struct {
 		desc string
 		opts map[string]string
@@ -105,10 +116,8 @@ func TestStdlibPulledAhead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			c := newFakeClient(t, depsDir, tt.opts)
-			c.Platform = host
-			builderGoVersion(c, version)
-			c.Images[stdlib] = offline.Image{Digest: digest.FromString(stdlib), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
+			c, refs := stdlibClient(t, tt.opts, runtime.GOARCH)
+			stdlib := refs[0]
 			build(t, c)
 			if tt.want && !slices.Contains(c.Lookups(), stdlib+" linux/"+runtime.GOARCH) {
 				t.Fatalf("the build did not look up %s: %v", stdlib, c.Lookups())
@@ -141,17 +150,8 @@ func TestStdlibPulledAhead(t *testing.T) {
 // image gives its Go version, are the ones the conversion uses: each target platform's
 // standard library image is resolved once, not again by the conversion.
 func TestStdlibLookedUpOnce(t *testing.T) {
-	host := ocispecs.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
-	version := strings.TrimPrefix(runtime.Version(), "go")
-	c := newFakeClient(t, depsDir, map[string]string{frontendSourceKey: "goimage/frontend:1", "platform": "linux/amd64,linux/arm64"})
-	c.Platform = host
-	builderGoVersion(c, version)
-	var want []string
-	for _, arch := range []string{"amd64", "arm64"} {
-		ref := "docker.io/goimage/frontend-stdlib:" + version + "-linux-" + runtime.GOARCH + "-linux-" + arch
-		c.Images[ref] = offline.Image{Digest: digest.FromString(ref), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
-		want = append(want, ref+" linux/"+arch)
-	}
+	c, refs := stdlibClient(t, map[string]string{frontendSourceKey: "goimage/frontend:1", "platform": "linux/amd64,linux/arm64"}, "amd64", "arm64")
+	want := []string{refs[0] + " linux/amd64", refs[1] + " linux/arm64"}
 	build(t, c)
 	var got []string
 	for _, l := range c.Lookups() {
@@ -168,19 +168,14 @@ func TestStdlibLookedUpOnce(t *testing.T) {
 // TestStdlibPrefetch checks that prefetch, before any conversion, looks up the standard
 // library image of each target platform once the builder image resolves.
 func TestStdlibPrefetch(t *testing.T) {
-	host := ocispecs.Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}
-	version := strings.TrimPrefix(runtime.Version(), "go")
-	c := newFakeClient(t, depsDir, map[string]string{frontendSourceKey: "goimage/frontend:1"})
-	c.Platform = host
-	builderGoVersion(c, version)
-	ref := "docker.io/goimage/frontend-stdlib:" + version + "-linux-" + runtime.GOARCH + "-linux-arm64"
-	c.Images[ref] = offline.Image{Digest: digest.FromString(ref), Files: fstest.MapFS{"stdlib": &fstest.MapFile{}}}
+	c, refs := stdlibClient(t, map[string]string{frontendSourceKey: "goimage/frontend:1"}, "arm64")
+	ref := refs[0]
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &stdlibImages{c: c, source: "goimage/frontend:1"}
-	s.prefetch(context.Background(), &images{bc: bc, c: c}, "golang:1.26", host, []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}})
+	s.prefetch(context.Background(), &images{bc: bc, c: c}, "golang:1.26", c.Platform, []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}})
 	want := ref + " linux/arm64"
 	for deadline := time.Now().Add(5 * time.Second); !slices.Contains(c.Lookups(), want); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
