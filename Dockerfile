@@ -37,6 +37,33 @@ RUN CGO_ENABLED=0 GOFLAGS= GOOS=$TARGETOS GOARCH=$TARGETARCH GOCACHE=/out \
 FROM scratch AS stdlib
 COPY --from=stdlib-build /out/ /
 
+# The Go toolchain of golang:1.26 for TARGETPLATFORM, laid out as the toolchain layer the
+# frontend copies out of the builder (llb/toolchain.go: GOROOT without toolchainExcludes, which
+# these -exclude flags repeat, and a /tmp), with the golang image's CA bundle for the
+# download step; every file at the epoch. Pushed as <frontend repository>-toolchain:<go
+# version>-<os>-<arch> (hack/dev), it is what a cold build pulls instead of the builder image,
+# when its builder is the golang image of the same Go version. goimage-helper, built for
+# BUILDPLATFORM, copies it: nothing of TARGETPLATFORM runs.
+FROM --platform=$TARGETPLATFORM golang:1.26 AS golang-target
+FROM --platform=$BUILDPLATFORM golang:1.26 AS toolchain-build
+WORKDIR /src
+ENV CGO_ENABLED=0 GOCACHE=/go/cache GOTOOLCHAIN=local
+RUN --mount=type=bind,target=. \
+    --mount=type=cache,id=goimage-frontend-gocache,target=/go/cache \
+    go build -trimpath -o /usr/local/bin/goimage-helper ./llb/helper
+RUN --mount=type=bind,from=golang-target,source=/usr/local/go,target=/usr/local/go \
+    --mount=type=bind,from=golang-target,source=/etc/ssl/certs/ca-certificates.crt,target=/ca-certificates.crt \
+    goimage-helper toolchain -o /out -epoch 1970-01-01T00:00:00Z \
+      -exclude src/cmd -exclude test -exclude api -exclude doc -exclude misc \
+      -exclude '**/testdata' -exclude '**/*_test.go' \
+      -exclude bin/gofmt -exclude 'pkg/tool/*/vet' -exclude 'pkg/tool/*/fix' -exclude 'pkg/tool/*/cgo' \
+      /usr/local/go && \
+    mkdir -p /out/etc/ssl/certs && cp /ca-certificates.crt /out/etc/ssl/certs/ && \
+    touch -h -d @0 /out/etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs /out/etc/ssl /out/etc /out
+
+FROM scratch AS toolchain
+COPY --from=toolchain-build /out/ /
+
 FROM scratch
 COPY --from=build /out/goimage-frontend /goimage-frontend
 COPY --from=build /out/goimage /goimage

@@ -53,6 +53,27 @@ target "stdlib" {
   output     = ["type=image,compression=zstd,force-compression=true,oci-mediatypes=true"]
 }
 
+# Where the toolchain images go. The frontend looks them up as
+# <its repository>-toolchain:<go version>-<build os>-<build arch>: the golang image's GOROOT,
+# laid out as the toolchain layer it would copy out of the builder, and its CA bundle, which
+# a cold build pulls instead of the whole builder image.
+variable "TOOLCHAIN_IMAGE" {
+  default = "localhost:5000/goimage/frontend-toolchain"
+}
+
+# The toolchain images for the build platforms the frontend runs on. The Dockerfile copies
+# them on the builder's platform, so one builder makes both.
+target "toolchain" {
+  name       = "toolchain-${arch}"
+  matrix     = { arch = ["amd64", "arm64"] }
+  context    = "."
+  dockerfile = "Dockerfile"
+  target     = "toolchain"
+  platforms  = ["linux/${arch}"]
+  tags       = ["${TOOLCHAIN_IMAGE}:${GO_VERSION}-linux-${arch}"]
+  output     = ["type=image,compression=zstd,force-compression=true,oci-mediatypes=true"]
+}
+
 # Every example, built from its Goimagefile through the `# syntax=` line.
 target "examples" {
   name       = "example-${ex}"

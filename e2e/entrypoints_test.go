@@ -13,6 +13,7 @@ import (
 	"github.com/goimage/goimage/dockerfile"
 	"github.com/goimage/goimage/plan"
 	"github.com/goimage/goimage/spec"
+	"github.com/moby/buildkit/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -89,9 +90,12 @@ func TestBake(t *testing.T) {
 	}
 }
 
-// TestBakeReleaseImages bakes what release.yml pushes, docker-bake.hcl's frontend and stdlib
-// targets, into the mirror: every layer is zstd, and a cold build through that frontend image
-// finds the standard library image next to its own and reads it instead of compiling.
+// TestBakeReleaseImages bakes what release.yml pushes, docker-bake.hcl's frontend, stdlib and
+// toolchain targets, into the mirror: every layer is zstd, and a cold build through that
+// frontend image finds the standard library image next to its own and reads it instead of
+// compiling, and runs on the toolchain image without pulling the builder image. The same
+// build with a named context standing in for the builder copies the toolchain out of it
+// instead, and must give the same image.
 func TestBakeReleaseImages(t *testing.T) {
 	c := daemon(t)
 	// The stand-in golang image's GOLANG_VERSION is the host's Go version (hack/dev), as
@@ -99,19 +103,25 @@ func TestBakeReleaseImages(t *testing.T) {
 	version := strings.TrimPrefix(runtime.Version(), "go")
 	const repo = "goimage-e2e/bake-frontend"
 	frontend := mirror + "/" + repo + ":1"
+	golang := "docker-image://" + mirror + "/library/golang:1.26"
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	// As release.yml pins golang:1.26 for every image, here to the mirror's.
 	cmd := exec.CommandContext(ctx, "docker", "buildx", "bake", "--progress=plain", "--push",
-		"--set", "*.contexts.golang:1.26=docker-image://"+mirror+"/library/golang:1.26", "frontend", "stdlib")
+		"--set", "*.contexts.golang:1.26="+golang, "frontend", "stdlib", "toolchain")
 	cmd.Dir = repoRoot(t)
 	cmd.Env = append(os.Environ(), "FRONTEND_IMAGE="+frontend, "STDLIB_IMAGE="+mirror+"/"+repo+"-stdlib",
-		"GO_VERSION="+version, "BUILD_ARCH="+runtime.GOARCH)
+		"TOOLCHAIN_IMAGE="+mirror+"/"+repo+"-toolchain", "GO_VERSION="+version, "BUILD_ARCH="+runtime.GOARCH)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("docker buildx bake frontend stdlib: %v\n%s", err, out)
+		t.Fatalf("docker buildx bake frontend stdlib toolchain: %v\n%s", err, out)
 	}
 	stdlibTag := func(arch string) string { return version + "-linux-" + runtime.GOARCH + "-linux-" + arch }
-	for _, img := range []struct{ repo, tag string }{{repo, "1"}, {repo + "-stdlib", stdlibTag("amd64")}, {repo + "-stdlib", stdlibTag("arm64")}} {
+	toolchainTag := func(arch string) string { return version + "-linux-" + arch }
+	for _, img := range []struct{ repo, tag string }{
+		{repo, "1"},
+		{repo + "-stdlib", stdlibTag("amd64")}, {repo + "-stdlib", stdlibTag("arm64")},
+		{repo + "-toolchain", toolchainTag("amd64")}, {repo + "-toolchain", toolchainTag("arm64")},
+	} {
 		types := layerMediaTypes(t, img.repo, img.tag)
 		if len(types) == 0 {
 			t.Errorf("%s:%s has no layers", img.repo, img.tag)
@@ -123,18 +133,41 @@ func TestBakeReleaseImages(t *testing.T) {
 		}
 	}
 
+	platform := "linux/" + runtime.GOARCH
+	toolchainStep := "[internal] the Go " + version + " toolchain for " + platform
 	ref := imageRef(t, "hello-bake")
-	_, steps, err := solve(t, freshDaemon(t), example(t, "hello"), map[string]string{"build-arg:BUILDKIT_SYNTAX": frontend}, pushExport(ref))
+	resp, steps, err := solve(t, freshDaemon(t), example(t, "hello"), map[string]string{"build-arg:BUILDKIT_SYNTAX": frontend}, pushExport(ref))
 	if err != nil {
 		t.Fatalf("cold build through the baked frontend: %v\n%s", err, steps.output())
 	}
-	lookup := steps.get(t, "[linux/"+runtime.GOARCH+"] load metadata for "+mirror+"/"+repo+"-stdlib:"+stdlibTag(runtime.GOARCH))
-	if lookup.Error != "" {
-		t.Errorf("the standard library lookup failed: %s", lookup.Error)
+	for _, lookup := range []string{repo + "-stdlib:" + stdlibTag(runtime.GOARCH), repo + "-toolchain:" + toolchainTag(runtime.GOARCH)} {
+		if l := steps.get(t, "["+platform+"] load metadata for "+mirror+"/"+lookup); l.Error != "" {
+			t.Errorf("the lookup of %s failed: %s", lookup, l.Error)
+		}
 	}
-	readStdlibAhead(t, steps, "linux/"+runtime.GOARCH)
-	if out, want := runImage(t, c, ref), "hello from goimage: linux/"+runtime.GOARCH; !strings.Contains(out, want) {
+	readStdlibAhead(t, steps, platform)
+	if !steps.pulled(t, toolchainStep) {
+		t.Errorf("the build did not pull the toolchain image (%q)", toolchainStep)
+	}
+	if pulls := steps.prefixed(golang); len(pulls) != 0 {
+		t.Errorf("a build on the toolchain image pulled the builder image: %v", pulls)
+	}
+	if out, want := runImage(t, c, ref), "hello from goimage: "+platform; !strings.Contains(out, want) {
 		t.Errorf("running the image printed %q, want %q", out, want)
+	}
+
+	// A named context for the builder: the toolchain layer, copied out of the builder.
+	copied, steps, err := solve(t, freshDaemon(t), example(t, "hello"), map[string]string{
+		"build-arg:BUILDKIT_SYNTAX": frontend, "context:golang:1.26": golang,
+	}, client.ExportEntry{Type: client.ExporterImage, Attrs: map[string]string{}})
+	if err != nil {
+		t.Fatalf("cold build with the builder as a named context: %v\n%s", err, steps.output())
+	}
+	if steps.has(toolchainStep) || len(steps.prefixed("[internal] the Go toolchain of")) == 0 {
+		t.Errorf("with the builder as a named context, the build ran on the toolchain image, not on a copy of the builder's:\n%s", steps.output())
+	}
+	if got, want := copied.ExporterResponse["containerimage.digest"], resp.ExporterResponse["containerimage.digest"]; got != want || got == "" {
+		t.Errorf("the image built on the builder's toolchain is %q, on the toolchain image %q: want the same", got, want)
 	}
 }
 

@@ -122,13 +122,17 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		noCache = append(noCache, llb.IgnoreCache)
 	}
 	opt.Reader = &stateReader{c: c, cacheImports: bc.CacheImports, sm: src.SourceMap, opts: noCache}
-	// A build that imports a cache finds the compiled standard library there, most likely,
-	// and the test target never reads it: both would pull the image for nothing.
-	stdlib := &stdlibImages{c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0 && !test}
-	if !test {
-		stdlib.prefetch(ctx, imgs, p.Builder.Ref, bc.BuildPlatforms[0], bc.TargetPlatforms)
+	// A build that imports a cache most likely finds there the steps that read the standard
+	// library and the toolchain images, and the test target reads neither: both would pull
+	// the images for nothing.
+	published := &publishedImages{
+		c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0 && !test,
+		toolchain: !namedContext(bc, p.Builder.Ref, bc.BuildPlatforms[0]),
 	}
-	opt.Stdlib = stdlib
+	if !test {
+		published.prefetch(ctx, imgs, p.Builder.Ref, bc.BuildPlatforms[0], bc.TargetPlatforms)
+	}
+	opt.Stdlib, opt.Toolchain = published, published
 	llbCaps := c.BuildOpts().LLBCaps
 	opt.LLBCaps = &llbCaps
 	if !s.Vendor {

@@ -108,3 +108,10 @@ func resolveImage(ctx context.Context, c client.Client, named reference.Named, p
 	})
 	return dgst, dt, err
 }
+
+// namedContext reports whether a named context stands in for the image ref on platform p
+// (resolve loads it instead of the image); an error counts as one, since resolve then fails.
+func namedContext(bc *dockerui.Client, ref string, p ocispecs.Platform) bool {
+	nc, err := bc.NamedContext(ref, dockerui.ContextOpt{Platform: &p})
+	return err != nil || nc != nil
+}

@@ -42,34 +42,6 @@ func stdlibClient(t *testing.T, opts map[string]string, archs ...string) (*fakeC
 	return c, refs
 }
 
-func TestStdlibRef(t *testing.T) {
-	amd64 := ocispecs.Platform{OS: "linux", Architecture: "amd64"}
-	armv7 := ocispecs.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}
-	tests := []struct {
-		desc, source string
-		target       ocispecs.Platform
-		want         string // "" for none
-	}{
-		{"the syntax line's short name", "goimage/frontend:1", amd64, "docker.io/goimage/frontend-stdlib:1.26.8-linux-amd64-linux-amd64"},
-		{"a registry with a port, pinned", "registry.example:5000/tools/goimage@sha256:" + strings.Repeat("a", 64), amd64, "registry.example:5000/tools/goimage-stdlib:1.26.8-linux-amd64-linux-amd64"},
-		{"a variant", "goimage/frontend:1", armv7, "docker.io/goimage/frontend-stdlib:1.26.8-linux-amd64-linux-armv7"},
-		{"no source", "", amd64, ""},
-		{"a source that is no reference", "Goimage/Frontend", amd64, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.desc, func(t *testing.T) {
-			named, ok := stdlibRef(tc.source, "1.26.8", amd64, tc.target)
-			got := ""
-			if ok {
-				got = named.String()
-			}
-			if ok != (tc.want != "") || got != tc.want {
-				t.Errorf("stdlibRef(%q) = %q, %v, want %q", tc.source, got, ok, tc.want)
-			}
-		})
-	}
-}
-
 // TestStdlibPublished checks that the frontend looks only for images it is published with:
 // its own Go version and platform, a target of stdlibTargets.
 func TestStdlibPublished(t *testing.T) {
@@ -174,7 +146,7 @@ func TestStdlibPrefetch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stdlibImages{c: c, source: "goimage/frontend:1"}
+	s := &publishedImages{c: c, source: "goimage/frontend:1"}
 	s.prefetch(context.Background(), &images{bc: bc, c: c}, "golang:1.26", c.Platform, []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}})
 	want := ref + " linux/arm64"
 	for deadline := time.Now().Add(5 * time.Second); !slices.Contains(c.Lookups(), want); time.Sleep(10 * time.Millisecond) {

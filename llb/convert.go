@@ -52,12 +52,15 @@ type converter struct {
 	// directory or a graph without an ImageSource.
 	builderConfig bool
 
-	helperState      *llb.State // goimage-helper, built once per conversion
-	helperCacheState llb.State  // the build cache goimage-helper was compiled with
-	goRoot           *llb.State // goRunRoot, made once per conversion
-	stdlibLookup     chan stdlibResult
-	stdlibFound      stdlibResult
-	baseLookup       chan baseResult // lookupBase
+	helperState      *llb.State           // goimage-helper, built once per conversion
+	helperCacheState llb.State            // the build cache goimage-helper was compiled with
+	goRoot           *llb.State           // goRunRoot, made once per conversion
+	stdlibLookup     *pending[foundState] // lookupStdlib
+	toolchainLookup  *pending[foundState] // lookupToolchain
+	// toolchainImage says goRunRoot is the toolchain published ahead, which holds the CA
+	// bundle too.
+	toolchainImage bool
+	baseLookup     *pending[baseResult] // lookupBase
 	// moduleLayerOf is the download layer that holds each module version (path@version), as
 	// moduleLayers made them, with the version's go.sum lines: nil where one step downloads
 	// every module.
@@ -150,6 +153,7 @@ func newConverter(ctx context.Context, p *plan.Plan, opt Options) (*converter, *
 		c.builderConfig = true
 	}
 	c.lookupStdlib(ctx)
+	c.lookupToolchain(ctx)
 
 	in := &inputs{}
 	if in.modCache, in.vendored, err = c.modules(); err != nil {

@@ -69,8 +69,8 @@ func (c *converter) download() (llb.State, error) {
 // go.mod change runs the step again, and on a fresh CI builder that meant pulling the whole
 // builder image (28 s of yq's 70 s ci-gomod build in hack/bench) for a step that, fetching
 // from a module proxy, reads only GOROOT and the CA certificates. So it runs on the toolchain
-// layer (goRunRoot) wherever the other go commands do, with the builder's CA bundle mounted:
-// both are layers a fresh builder imports.
+// layer (goRunRoot) wherever the other go commands do, with a CA bundle (downloadRun):
+// layers a fresh builder pulls without the builder image.
 //
 // The builder stays where the download may run a version control tool (git, through
 // GOPRIVATE, GONOPROXY or a GOPROXY that starts with direct) or uses credentials. A public
@@ -98,7 +98,8 @@ func (c *converter) downloadRoot(env []string) (root llb.State, onToolchain bool
 }
 
 // downloadRun is a step that fetches modules with the go environment env: on downloadRoot,
-// with the CA bundle there, goimage-helper and the persistent module caches mounted.
+// with goimage-helper and the persistent module caches mounted, and the builder's CA bundle
+// where the root is the toolchain layer (the published toolchain holds a bundle of its own).
 func (c *converter) downloadRun(env, args []string, dir, name string, opts ...llb.RunOption) llb.ExecState {
 	root, onToolchain := c.downloadRoot(env)
 	run := root.Run(append(append(envOpts(env), opts...),
@@ -107,7 +108,7 @@ func (c *converter) downloadRun(env, args []string, dir, name string, opts ...ll
 		llb.WithCustomName(name),
 		c.location(modField(c.plan.Spec.Dir)),
 	)...)
-	if onToolchain {
+	if onToolchain && !c.toolchainImage {
 		run.AddMount(path.Dir(caBundle), c.caCertificates(), llb.Readonly)
 	}
 	c.mountHelper(run)

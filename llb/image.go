@@ -26,7 +26,7 @@ func (c *converter) final(src llb.State, outs []llb.State) (*Result, error) {
 	base := llb.Scratch().Platform(c.target)
 	var baseImg *dockerspec.DockerOCIImage
 	if c.baseLookup != nil {
-		r := <-c.baseLookup
+		r := c.baseLookup.get()
 		if r.err != nil {
 			return nil, c.errorf(c.plan.Base.At.Field, "base image %s: %w", c.plan.Base.Ref, r.err)
 		}
@@ -65,12 +65,10 @@ func (c *converter) lookupBase(ctx context.Context) {
 	if ref == "" {
 		return
 	}
-	ch := make(chan baseResult, 1)
-	c.baseLookup = ch
-	go func() {
+	c.baseLookup = startPending(func() baseResult {
 		st, img, err := c.opt.image(ctx, ref, c.target)
-		ch <- baseResult{st: st, img: img, err: err}
-	}()
+		return baseResult{st: st, img: img, err: err}
+	})
 }
 
 // caBundle is where Debian (the golang image) and distroless keep the CA certificates, and

@@ -63,6 +63,9 @@ type Options struct {
 	// Stdlib finds the standard library compiled ahead by the builder's Go version; nil
 	// means the graph compiles every standard library package it needs.
 	Stdlib StdlibSource
+	// Toolchain finds the Go toolchain published ahead by the builder's Go version; nil means
+	// the toolchain layer is copied out of the builder image.
+	Toolchain ToolchainSource
 }
 
 // supports reports whether the daemon has an LLB capability.
@@ -89,6 +92,17 @@ type ImageSource interface {
 // compiler, flags and sources, so a cache of another toolchain just misses.
 type StdlibSource interface {
 	Stdlib(ctx context.Context, goVersion string, build, target ocispecs.Platform) (st llb.State, ok bool)
+}
+
+// ToolchainSource finds the Go toolchain of Go goVersion (the builder's GOLANG_VERSION) for
+// the build platform, laid out as the toolchain layer is (goRoot without toolchainExcludes,
+// and /tmp) with the CA bundle at caBundle: a state the converter runs the offline go
+// commands and the download on instead of the builder image, so that a cold builder pulls
+// it and not the whole image. ok is false when there is none. It must hold the GOROOT of the
+// golang image of that version, byte for byte where the go command reads: the converter
+// asks only where the builder is that image.
+type ToolchainSource interface {
+	Toolchain(ctx context.Context, goVersion string, build ocispecs.Platform) (st llb.State, ok bool)
 }
 
 func (o Options) buildPlatform() ocispecs.Platform {

@@ -12,17 +12,18 @@ import (
 // reference.
 var goVersionTag = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?([a-z]+[0-9]+)?$`)
 
-// stdlibResult is the outcome of the standard library cache lookup.
-type stdlibResult struct {
+// foundState is the outcome of a lookup of an image published ahead: its state, if ok.
+type foundState struct {
 	st llb.State
 	ok bool
 }
 
-// StdlibGoVersion is the Go version that names a standard library compiled ahead for a
-// builder of environment env: its GOLANG_VERSION, where that is a version goVersionTag
-// accepts. The converter and a frontend that looks ahead (frontend's prefetch) derive it
-// alike, so that they ask for the same image.
-func StdlibGoVersion(env []string) (string, bool) {
+// PublishedGoVersion is the Go version that names the images published ahead with the
+// frontend for a builder of environment env (the standard library, the toolchain): its
+// GOLANG_VERSION, where that is a version goVersionTag accepts. The converter and a frontend
+// that looks ahead (frontend's prefetch) derive it alike, so that they ask for the same
+// images.
+func PublishedGoVersion(env []string) (string, bool) {
 	version, _ := lookupEnv(env, "GOLANG_VERSION")
 	return version, goVersionTag.MatchString(version)
 }
@@ -31,23 +32,18 @@ func StdlibGoVersion(env []string) (string, bool) {
 // builder's Go version for the target: a registry round trip that runs while the converter
 // loads the build's inputs. The standard library step waits for it (stdlib).
 func (c *converter) lookupStdlib(ctx context.Context) {
-	version, ok := StdlibGoVersion(c.env)
+	version, ok := PublishedGoVersion(c.env)
 	if c.opt.Stdlib == nil || !ok {
 		return
 	}
-	ch := make(chan stdlibResult, 1)
-	c.stdlibLookup = ch
-	go func() {
+	c.stdlibLookup = startPending(func() foundState {
 		st, ok := c.opt.Stdlib.Stdlib(ctx, version, c.build, c.target)
-		ch <- stdlibResult{st: st, ok: ok}
-	}()
+		return foundState{st: st, ok: ok}
+	})
 }
 
 // stdlib is the standard library cache lookupStdlib found, if any.
 func (c *converter) stdlib() (llb.State, bool) {
-	if c.stdlibLookup != nil {
-		c.stdlibFound = <-c.stdlibLookup
-		c.stdlibLookup = nil
-	}
-	return c.stdlibFound.st, c.stdlibFound.ok
+	found := c.stdlibLookup.get()
+	return found.st, found.ok
 }

@@ -1,6 +1,7 @@
 package llb
 
 import (
+	"context"
 	"path"
 	"slices"
 	"strings"
@@ -27,10 +28,13 @@ var toolchainExcludes = []string{
 //
 // With the default golang builder and cgo off, those commands read nothing of the image but
 // GOROOT, and they are the steps a fresh CI builder runs again (every other step is a cache
-// hit from the imported cache). So they run on a layer holding only the toolchain, copied
-// from the builder: that copy is itself a cache hit, and the fresh builder pulls the layer
-// instead of the whole image (Debian, gcc, git and Go). The download, generate and test steps
-// keep the builder, which they need for the network, arbitrary tools, go vet and cgo.
+// hit from the imported cache). So they run on a layer holding only the toolchain: the
+// toolchain published with the frontend for the builder's Go version (Options.Toolchain),
+// else a copy from the builder. A cold builder then pulls a 35 MB image instead of the
+// builder (golang:1.26, 235 MB: 7.4 s of an 11.6 s cold build of examples/hello), and a
+// fresh builder pulls the copy from the imported cache instead. The download, generate and
+// test steps keep the builder, which they need for the network, arbitrary tools, go vet and
+// cgo, unless downloadRoot says otherwise.
 //
 // An explicit builder image, cgo, or a builder whose configuration is unknown or whose PATH
 // does not name the golang images' GOROOT keeps the builder everywhere: its GOROOT,
@@ -40,11 +44,39 @@ func (c *converter) goRunRoot() llb.State {
 		return *c.goRoot
 	}
 	root := c.builder
-	if c.plan.Spec.Builder == "" && !c.plan.Spec.CGO && c.builderHasGoRoot() {
-		root = c.toolchainLayer()
+	if c.toolchainServes() {
+		if found := c.toolchainLookup.get(); found.ok {
+			root, c.toolchainImage = found.st, true
+		} else {
+			root = c.toolchainLayer()
+		}
 	}
 	c.goRoot = &root
 	return root
+}
+
+// toolchainServes reports whether the offline go commands may run on the toolchain alone
+// (goRunRoot).
+func (c *converter) toolchainServes() bool {
+	return c.plan.Spec.Builder == "" && !c.plan.Spec.CGO && c.builderHasGoRoot()
+}
+
+// lookupToolchain starts looking for the toolchain published ahead (Options.Toolchain) by the
+// builder's Go version, where goRunRoot would use it: a registry round trip beside the
+// loading of the build's inputs.
+//
+// The builder is the default one, the golang image, whose GOROOT is the Go release its
+// GOLANG_VERSION names, and so the published toolchain's: a build gets the same binaries on
+// either.
+func (c *converter) lookupToolchain(ctx context.Context) {
+	version, ok := PublishedGoVersion(c.env)
+	if c.opt.Toolchain == nil || !ok || !c.toolchainServes() {
+		return
+	}
+	c.toolchainLookup = startPending(func() foundState {
+		st, ok := c.opt.Toolchain.Toolchain(ctx, version, c.build)
+		return foundState{st: st, ok: ok}
+	})
 }
 
 // toolchainLayer is GOROOT copied from the builder without toolchainExcludes, and a /tmp for

@@ -5,15 +5,19 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/containerd/platforms"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	"github.com/moby/patternmatcher"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 const toolchainName = "[internal] the Go toolchain of golang:1.26"
@@ -24,6 +28,7 @@ const toolchainName = "[internal] the Go toolchain of golang:1.26"
 func TestGoRunRoot(t *testing.T) {
 	const (
 		toolchain = "toolchain"
+		published = "published toolchain"
 		builder   = "builder"
 	)
 	builtOnToolchain := map[string]string{
@@ -39,17 +44,26 @@ func TestGoRunRoot(t *testing.T) {
 		"generate: go generate ./...":                           builder,
 	}
 	allBuilder := map[string]string{}
-	for name := range builtOnToolchain {
+	onPublished := map[string]string{}
+	for name, root := range builtOnToolchain {
 		allBuilder[name] = builder
+		onPublished[name] = root
+		if root == toolchain {
+			onPublished[name] = published
+		}
 	}
 	const generate = "generate:\n  - run: [go, generate, ./...]\n    inputs: [color/]\n    install: [golang.org/x/tools/cmd/stringer@v0.30.0]\n"
 	tests := []struct {
 		desc        string
 		goimagefile string
 		images      ImageSource
+		toolchain   ToolchainSource
 		want        map[string]string
 	}{
 		{desc: "the golang image, cgo off", goimagefile: minimal + generate, images: golangImages(defaultPath), want: builtOnToolchain},
+		{desc: "the golang image and a published toolchain", goimagefile: minimal + generate, images: stdlibGolang("1.26.8"), toolchain: &fakeToolchain{found: true}, want: onPublished},
+		{desc: "the golang image, no published toolchain", goimagefile: minimal + generate, images: stdlibGolang("1.26.8"), toolchain: &fakeToolchain{}, want: builtOnToolchain},
+		{desc: "an explicit builder and a published toolchain", goimagefile: minimal + generate + "builder: golang:1.26\n", images: stdlibGolang("1.26.8"), toolchain: &fakeToolchain{found: true}, want: allBuilder},
 		{desc: "a golang image with GOROOT elsewhere", goimagefile: minimal + generate, images: golangImages("/usr/lib/go/bin:/usr/bin"), want: allBuilder},
 		{desc: "a builder without configuration, such as a local named context", goimagefile: minimal + generate, want: allBuilder},
 		{desc: "an explicit builder", goimagefile: minimal + generate + "builder: golang:1.26\n", images: golangImages(defaultPath), want: allBuilder},
@@ -59,6 +73,7 @@ func TestGoRunRoot(t *testing.T) {
 			opt := crossOpts(arm64)
 			opt.SBOM = true
 			opt.Images = tc.images
+			opt.Toolchain = tc.toolchain
 			res, err := Convert(context.Background(), resolve(t, parse(t, tc.goimagefile), nil), opt)
 			if err != nil {
 				t.Fatal(err)
@@ -70,6 +85,8 @@ func TestGoRunRoot(t *testing.T) {
 					switch {
 					case root != nil && root.name() == toolchainName:
 						got[n.name()] = toolchain
+					case root != nil && root.op.GetSource() != nil && strings.HasPrefix(root.source().Identifier, "docker-image://"+publishedToolchain+"@"):
+						got[n.name()] = published
 					case root != nil && root.op.GetSource() != nil && strings.HasSuffix(root.source().Identifier, "/golang:1.26"):
 						got[n.name()] = builder
 					default:
@@ -89,6 +106,67 @@ func golangImages(path string) *fakeImages {
 	img := &dockerspec.DockerOCIImage{}
 	img.Config.Env = []string{"PATH=" + path}
 	return &fakeImages{configs: map[string]*dockerspec.DockerOCIImage{"golang:1.26": img}}
+}
+
+// publishedToolchain is the toolchain fakeToolchain finds, before its pin.
+const publishedToolchain = "docker.io/goimage/frontend-toolchain:1.26.8-linux-amd64"
+
+// fakeToolchain is a ToolchainSource that finds publishedToolchain if found says so.
+type fakeToolchain struct {
+	found bool
+	calls []string // "version build"
+}
+
+func (f *fakeToolchain) Toolchain(_ context.Context, version string, build ocispecs.Platform) (llb.State, bool) {
+	f.calls = append(f.calls, version+" "+platforms.Format(build))
+	if !f.found {
+		return llb.State{}, false
+	}
+	return llb.Image(publishedToolchain + "@sha256:" + strings.Repeat("a", 64)), true
+}
+
+// TestPublishedToolchain checks the graph of a build whose toolchain is published ahead: the
+// lookup names the builder's Go version and the build platform, and is made only where the
+// toolchain layer would serve; where it finds one, no step reads the builder image, not even
+// for the download's CA bundle (the published toolchain has its own), so a cold builder
+// never pulls it.
+func TestPublishedToolchain(t *testing.T) {
+	tests := []struct {
+		desc, goimagefile string
+		images            ImageSource
+		found             bool
+		wantCalls         []string
+		wantBuilder       bool // a step reads the builder image
+	}{
+		{desc: "found", goimagefile: minimal, images: stdlibGolang("1.26.8"), found: true, wantCalls: []string{"1.26.8 linux/amd64"}},
+		{desc: "not found", goimagefile: minimal, images: stdlibGolang("1.26.8"), wantCalls: []string{"1.26.8 linux/amd64"}, wantBuilder: true},
+		{desc: "found, and the image copies the builder's CA bundle", goimagefile: minimal + "cacerts: true\n", images: stdlibGolang("1.26.8"), found: true, wantCalls: []string{"1.26.8 linux/amd64"}, wantBuilder: true},
+		{desc: "an explicit builder", goimagefile: minimal + "builder: golang:1.26\n", images: stdlibGolang("1.26.8"), found: true, wantBuilder: true},
+		{desc: "cgo", goimagefile: minimal + "cgo: true\n", images: stdlibGolang("1.26.8"), found: true, wantBuilder: true},
+		{desc: "no Go version in the builder", goimagefile: minimal, images: golangImages(defaultPath), found: true, wantBuilder: true},
+		{desc: "a Go version that names no image", goimagefile: minimal, images: stdlibGolang("1.26.8 && true"), found: true, wantBuilder: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			f := &fakeToolchain{found: tc.found}
+			_, g := convert(t, tc.goimagefile, Options{BuildPlatform: amd64, Images: tc.images, Toolchain: f})
+			if diff := cmp.Diff(f.calls, tc.wantCalls); diff != "" {
+				t.Errorf("toolchain lookups (-got +want):\n%s", diff)
+			}
+			builders := g.sources("docker-image://docker.io/library/golang:1.26")
+			if got := len(builders) > 0; got != tc.wantBuilder {
+				t.Errorf("a step reads the builder image: %v, want %v", got, tc.wantBuilder)
+			}
+			// The download's CA bundle: the published toolchain's own, or the builder's,
+			// mounted onto the toolchain layer or in the builder itself.
+			download := g.named(downloadName)
+			root, _ := download.mountSource("/")
+			onLayer := root != nil && root.name() == toolchainName
+			if certs := slices.Contains(download.mountDests(), "/etc/ssl/certs"); certs != onLayer {
+				t.Errorf("the download mounts the builder's CA bundle: %v, runs on the toolchain layer: %v; want both or neither", certs, onLayer)
+			}
+		})
+	}
 }
 
 // TestGoRunRootCgo checks that a cgo build keeps the builder, whose gcc it needs.
@@ -253,5 +331,30 @@ func TestHelperTestsConverterExcludes(t *testing.T) {
 	})
 	if diff := cmp.Diff(got, toolchainExcludes); diff != "" {
 		t.Errorf("helper/toolchain_test.go converterExcludes (-got +want):\n%s", diff)
+	}
+}
+
+// TestDockerfileToolchainExcludes checks that the frontend image's Dockerfile builds the
+// published toolchain (target toolchain) without what the toolchain layer leaves out: the
+// two must hold the same GOROOT.
+func TestDockerfileToolchainExcludes(t *testing.T) {
+	dt, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stage, ok := strings.Cut(string(dt), " AS toolchain-build\n")
+	if !ok {
+		t.Fatal("the Dockerfile has no stage toolchain-build")
+	}
+	stage, _, _ = strings.Cut(stage, "\nFROM ")
+	fields := strings.Fields(strings.ReplaceAll(stage, "\\\n", " "))
+	var got []string
+	for i, f := range fields {
+		if f == "-exclude" && i+1 < len(fields) {
+			got = append(got, strings.Trim(fields[i+1], "'"))
+		}
+	}
+	if diff := cmp.Diff(got, toolchainExcludes); diff != "" {
+		t.Errorf("the Dockerfile's -exclude flags (-got +want):\n%s", diff)
 	}
 }

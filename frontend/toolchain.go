@@ -1,0 +1,51 @@
+package frontend
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/containerd/platforms"
+	"github.com/distribution/reference"
+	"github.com/moby/buildkit/client/llb"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// toolchainPlatforms are the build platforms the frontend's toolchain images are published
+// for (hack/dev pushes the host's alone).
+var toolchainPlatforms = []string{"linux/amd64", "linux/arm64"}
+
+// Toolchain finds the Go toolchain published ahead (llb.ToolchainSource): the image
+// <source>-toolchain:<go version>-<build os>-<build arch>, as the frontend image's
+// Dockerfile (target toolchain) builds it from the golang image of that version. A build that
+// does not find it copies the toolchain out of the builder image.
+func (s *publishedImages) Toolchain(ctx context.Context, goVersion string, build ocispecs.Platform) (llb.State, bool) {
+	if !s.toolchain {
+		return llb.State{}, false
+	}
+	build = platforms.Normalize(build)
+	found, _ := s.toolchains.do(ctx, goVersion+" "+platforms.FormatAll(build), func() foundImage {
+		if !toolchainPublished(goVersion, build) {
+			return foundImage{}
+		}
+		named, ok := toolchainRef(s.source, goVersion, build)
+		if !ok {
+			return foundImage{}
+		}
+		st, ok := s.resolve(ctx, named, build, llb.WithCustomNamef("[internal] the Go %s toolchain for %s", goVersion, platforms.Format(build)))
+		return foundImage{st, ok}
+	})
+	return found.st, found.ok
+}
+
+// toolchainPublished reports whether a toolchain image is published for a build: the
+// frontend's Go version, a build platform of toolchainPlatforms.
+func toolchainPublished(goVersion string, build ocispecs.Platform) bool {
+	return "go"+goVersion == runtime.Version() && slices.Contains(toolchainPlatforms, platforms.Format(build))
+}
+
+// toolchainRef is the reference of the toolchain image for a frontend source.
+func toolchainRef(source, goVersion string, build ocispecs.Platform) (reference.Named, bool) {
+	return publishedRef(source, "-toolchain", strings.Join([]string{goVersion, build.OS, build.Architecture + build.Variant}, "-"))
+}
