@@ -32,9 +32,9 @@ var toolchainExcludes = []string{
 // toolchain published with the frontend for the builder's Go version (Options.Toolchain),
 // else a copy from the builder. A cold builder then pulls a 35 MB image instead of the
 // builder (golang:1.26, 235 MB: 7.4 s of an 11.6 s cold build of examples/hello), and a
-// fresh builder pulls the copy from the imported cache instead. The download, generate and
-// test steps keep the builder, which they need for the network, arbitrary tools, go vet and
-// cgo, unless downloadRoot says otherwise.
+// fresh builder importing a cache pulls that image, or the copy from the cache, but never
+// the builder. The download, generate and test steps keep the builder, which they need for
+// the network, arbitrary tools, go vet and cgo, unless downloadRoot says otherwise.
 //
 // An explicit builder image, cgo, or a builder whose configuration is unknown or whose PATH
 // does not name the golang images' GOROOT keeps the builder everywhere: its GOROOT,
