@@ -123,14 +123,16 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	}
 	opt.Reader = &stateReader{c: c, cacheImports: bc.CacheImports, sm: src.SourceMap, opts: noCache}
 	// A build that imports a cache most likely finds there the steps that read the standard
-	// library and the toolchain images, and the test target reads neither: both would pull
-	// the images for nothing.
+	// library and the toolchain images, and would pull them for nothing. The test target
+	// never reads the standard library image, and the toolchain image only in its download
+	// steps (which it shares with the image's build) beside the builder it tests on: it
+	// pulls neither ahead.
 	published := &publishedImages{
 		c: c, source: c.BuildOpts().Opts[frontendSourceKey], pull: len(bc.CacheImports) == 0 && !test,
 		toolchain: !namedContext(bc, p.Builder.Ref, bc.BuildPlatforms[0]),
 	}
 	if !test {
-		published.prefetch(ctx, imgs, p.Builder.Ref, bc.BuildPlatforms[0], bc.TargetPlatforms)
+		published.prefetch(ctx, imgs, p, bc.BuildPlatforms[0], bc.TargetPlatforms)
 	}
 	opt.Stdlib, opt.Toolchain = published, published
 	llbCaps := c.BuildOpts().LLBCaps

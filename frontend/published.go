@@ -6,6 +6,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
 	goimagellb "github.com/goimage/goimage/llb"
+	"github.com/goimage/goimage/plan"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
@@ -45,11 +46,13 @@ type foundImage struct {
 	ok bool
 }
 
-// prefetch starts the lookups of the conversion as soon as the builder image's
+// prefetch starts the lookups of the conversion of p as soon as the builder image's
 // configuration gives its Go version: the conversion starts once the context is read, and a
 // no-op build of mikefarah/yq then waited 0.014 s for the registry round trip. The targets
-// are the build's target platforms, the build platform when it names none.
-func (s *publishedImages) prefetch(ctx context.Context, imgs *images, builder string, build ocispecs.Platform, targets []ocispecs.Platform) {
+// are the build's target platforms, the build platform when it names none. The toolchain is
+// looked up only where the conversion would run on it (llb.RunsOnToolchain).
+func (s *publishedImages) prefetch(ctx context.Context, imgs *images, p *plan.Plan, build ocispecs.Platform, targets []ocispecs.Platform) {
+	builder := p.Builder.Ref
 	if builder == "" {
 		return
 	}
@@ -65,7 +68,7 @@ func (s *publishedImages) prefetch(ctx context.Context, imgs *images, builder st
 		if !ok {
 			return
 		}
-		if s.toolchain {
+		if goimagellb.RunsOnToolchain(p.Spec, img.Config.Env) {
 			go s.Toolchain(ctx, version, build)
 		}
 		for _, t := range targets {

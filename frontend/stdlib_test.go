@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/goimage/goimage/frontend/offline"
+	"github.com/goimage/goimage/plan"
+	"github.com/goimage/goimage/spec"
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/frontend/dockerui"
 	digest "github.com/opencontainers/go-digest"
@@ -137,21 +139,24 @@ func TestStdlibLookedUpOnce(t *testing.T) {
 	}
 }
 
-// TestStdlibPrefetch checks that prefetch, before any conversion, looks up the standard
-// library image of each target platform once the builder image resolves.
-func TestStdlibPrefetch(t *testing.T) {
+// TestPrefetch checks that prefetch, before any conversion, looks up the standard library
+// image of each target platform and the toolchain image of the build platform once the
+// builder image resolves.
+func TestPrefetch(t *testing.T) {
 	c, refs := stdlibClient(t, map[string]string{frontendSourceKey: "goimage/frontend:1"}, "arm64")
-	ref := refs[0]
 	bc, err := dockerui.NewClient(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &publishedImages{c: c, source: "goimage/frontend:1"}
-	s.prefetch(context.Background(), &images{bc: bc, c: c}, "golang:1.26", c.Platform, []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}})
-	want := ref + " linux/arm64"
-	for deadline := time.Now().Add(5 * time.Second); !slices.Contains(c.Lookups(), want); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("prefetch did not look up %s: %v", ref, c.Lookups())
+	s := &publishedImages{c: c, source: "goimage/frontend:1", toolchain: true}
+	p := &plan.Plan{Spec: &spec.Spec{}, Builder: plan.Image{Ref: "golang:1.26"}}
+	s.prefetch(context.Background(), &images{bc: bc, c: c}, p, c.Platform, []ocispecs.Platform{{OS: "linux", Architecture: "arm64"}})
+	toolchain := "docker.io/goimage/frontend-toolchain:" + strings.TrimPrefix(runtime.Version(), "go") + "-linux-" + runtime.GOARCH
+	for _, want := range []string{refs[0] + " linux/arm64", toolchain + " linux/" + runtime.GOARCH} {
+		for deadline := time.Now().Add(5 * time.Second); !slices.Contains(c.Lookups(), want); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("prefetch did not look up %s: %v", want, c.Lookups())
+			}
 		}
 	}
 }

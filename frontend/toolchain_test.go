@@ -44,24 +44,33 @@ func TestToolchainPublished(t *testing.T) {
 func TestBuildToolchain(t *testing.T) {
 	const golang = "docker.io/library/golang:1.26"
 	fork := "docker-image://example.com/golang:fork"
+	source := map[string]string{frontendSourceKey: "goimage/frontend:1"}
 	tests := []struct {
 		desc          string
 		opts          map[string]string
+		goimagefile   string // added to examples/deps' Goimagefile
 		wantLookup    bool
 		wantToolchain bool
 		wantBuilder   string // the builder image the graph reads, "" for none
 	}{
-		{"published", map[string]string{frontendSourceKey: "goimage/frontend:1"}, true, true, ""},
-		{"no frontend source", map[string]string{}, false, false, "docker-image://" + golang},
-		{"a named context for the builder", map[string]string{frontendSourceKey: "goimage/frontend:1", "context:golang:1.26": fork}, false, false, fork},
+		{"published", source, "", true, true, ""},
+		{"no frontend source", map[string]string{}, "", false, false, "docker-image://" + golang},
+		{"a named context for the builder", map[string]string{frontendSourceKey: "goimage/frontend:1", "context:golang:1.26": fork}, "", false, false, fork},
+		// Neither runs on the toolchain: prefetch must not look it up either.
+		{"cgo", source, "cgo: true\n", false, false, "docker-image://" + golang},
+		{"an explicit builder", source, "builder: golang:1.26\n", false, false, "docker-image://" + golang},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {
 			c, _ := stdlibClient(t, tc.opts)
+			files := c.Locals["context"].(fstest.MapFS)
+			files["Goimagefile"] = &fstest.MapFile{Data: append(slices.Clone(files["Goimagefile"].Data), tc.goimagefile...), Mode: 0o644}
 			version := strings.TrimPrefix(runtime.Version(), "go")
 			toolchain := "docker.io/goimage/frontend-toolchain:" + version + "-linux-" + runtime.GOARCH
 			c.Images[toolchain] = offline.Image{Digest: digest.FromString(toolchain), Files: fstest.MapFS{"usr/local/go/VERSION": &fstest.MapFile{}}}
 			c.Images[strings.TrimPrefix(fork, "docker-image://")] = c.Images[golang]
+			// distroless under cgo: the base with glibc.
+			c.Images["gcr.io/distroless/base-debian12:nonroot"] = c.Images["gcr.io/distroless/static-debian12:nonroot"]
 			res := build(t, c)
 
 			lookups := 0

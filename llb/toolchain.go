@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goimage/goimage/spec"
 	"github.com/moby/buildkit/client/llb"
 )
 
@@ -58,7 +59,15 @@ func (c *converter) goRunRoot() llb.State {
 // toolchainServes reports whether the offline go commands may run on the toolchain alone
 // (goRunRoot).
 func (c *converter) toolchainServes() bool {
-	return c.plan.Spec.Builder == "" && !c.plan.Spec.CGO && c.builderHasGoRoot()
+	return c.builderConfig && RunsOnToolchain(c.plan.Spec, c.env)
+}
+
+// RunsOnToolchain reports whether the offline go commands of a build of s, whose builder
+// image has the environment env, run on the toolchain alone (the toolchain layer or the
+// published toolchain): the default builder, cgo off, and a PATH that names goRoot's bin
+// directory. A frontend that looks the published toolchain up ahead asks the same.
+func RunsOnToolchain(s *spec.Spec, env []string) bool {
+	return s.Builder == "" && !s.CGO && hasGoRoot(env)
 }
 
 // lookupToolchain starts looking for the toolchain published ahead (Options.Toolchain) by the
@@ -110,15 +119,12 @@ func (c *converter) toolchainLayer() llb.State {
 	return run.AddMount(toolchainDir, llb.Scratch()).Platform(c.build)
 }
 
-// builderHasGoRoot reports whether the builder's configuration is known and its PATH names
-// goRoot's bin directory.
-func (c *converter) builderHasGoRoot() bool {
-	if !c.builderConfig {
+// hasGoRoot reports whether a builder environment's PATH names goRoot's bin directory, and
+// its GOROOT, if set, is goRoot.
+func hasGoRoot(env []string) bool {
+	if r, ok := lookupEnv(env, "GOROOT"); ok && path.Clean(r) != goRoot {
 		return false
 	}
-	if r, ok := lookupEnv(c.env, "GOROOT"); ok && path.Clean(r) != goRoot {
-		return false
-	}
-	p, _ := lookupEnv(c.env, "PATH")
+	p, _ := lookupEnv(env, "PATH")
 	return slices.Contains(strings.Split(p, ":"), goRoot+"/bin")
 }
