@@ -358,3 +358,30 @@ func TestDockerfileToolchainExcludes(t *testing.T) {
 		t.Errorf("the Dockerfile's -exclude flags (-got +want):\n%s", diff)
 	}
 }
+
+// TestTestTargetToolchain checks the test target's roots with a published toolchain: go test
+// runs on the builder, for go vet and cgo; its downloads run on the published toolchain, as
+// the image build's do, so that the two share the download layers.
+func TestTestTargetToolchain(t *testing.T) {
+	f := &fakeToolchain{found: true}
+	st, err := ConvertTest(context.Background(), resolve(t, parse(t, minimal), nil), Options{BuildPlatform: amd64, Images: stdlibGolang("1.26.8"), Toolchain: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, n := range load(t, st).execs() {
+		root, _ := n.mountSource("/")
+		switch {
+		case root != nil && root.op.GetSource() != nil && strings.HasPrefix(root.source().Identifier, "docker-image://"+publishedToolchain+"@"):
+			got[n.name()] = "published toolchain"
+		case root != nil && root.op.GetSource() != nil && strings.HasSuffix(root.source().Identifier, "/golang:1.26"):
+			got[n.name()] = "builder"
+		default:
+			got[n.name()] = "other"
+		}
+	}
+	want := map[string]string{downloadName: "published toolchain", "[internal] build goimage-helper": "published toolchain", "go test ./... linux/amd64": "builder"}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("roots of the test target (-got +want):\n%s", diff)
+	}
+}
