@@ -77,22 +77,30 @@ func (s *publishedImages) prefetch(ctx context.Context, imgs *images, p *plan.Pl
 	}()
 }
 
-// resolve resolves a published image for platform p and pins it, pulling it ahead if s.pull
-// says so; ok is false when it is not there.
-func (s *publishedImages) resolve(ctx context.Context, named reference.Named, p ocispecs.Platform, name llb.ConstraintsOpt) (llb.State, bool) {
-	dgst, _, err := resolveImage(ctx, s.c, named, p, "")
-	if err != nil {
-		return llb.State{}, false
-	}
-	pinned, err := reference.WithDigest(named, dgst)
-	if err != nil {
-		return llb.State{}, false
-	}
-	st := llb.Image(pinned.String(), llb.Platform(p), name)
-	if s.pull {
-		go pullAhead(ctx, s.c, st)
-	}
-	return st, true
+// find looks up the published image ref names, once per build for key among l's lookups,
+// for platform p: pinned to the digest it resolves to, and pulled ahead if s.pull says so.
+// ok is false when ref names none or the image is not there.
+func (s *publishedImages) find(ctx context.Context, l *lookups[foundImage], key string, ref func() (reference.Named, bool), p ocispecs.Platform, name llb.ConstraintsOpt) (llb.State, bool) {
+	found, _ := l.do(ctx, key, func() foundImage {
+		named, ok := ref()
+		if !ok {
+			return foundImage{}
+		}
+		dgst, _, err := resolveImage(ctx, s.c, named, p, "")
+		if err != nil {
+			return foundImage{}
+		}
+		pinned, err := reference.WithDigest(named, dgst)
+		if err != nil {
+			return foundImage{}
+		}
+		st := llb.Image(pinned.String(), llb.Platform(p), name)
+		if s.pull {
+			go pullAhead(ctx, s.c, st)
+		}
+		return foundImage{st, true}
+	})
+	return found.st, found.ok
 }
 
 // publishedRef is the reference of a published image for a frontend source: its repository

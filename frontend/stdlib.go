@@ -22,19 +22,12 @@ var stdlibTargets = []string{"linux/amd64", "linux/arm64"}
 // compiles the standard library.
 func (s *publishedImages) Stdlib(ctx context.Context, goVersion string, build, target ocispecs.Platform) (llb.State, bool) {
 	build, target = platforms.Normalize(build), platforms.Normalize(target)
+	if !stdlibPublished(goVersion, build, target) {
+		return llb.State{}, false
+	}
 	key := strings.Join([]string{goVersion, platforms.FormatAll(build), platforms.FormatAll(target)}, " ")
-	found, _ := s.stdlibs.do(ctx, key, func() foundImage {
-		if !stdlibPublished(goVersion, build, target) {
-			return foundImage{}
-		}
-		named, ok := stdlibRef(s.source, goVersion, build, target)
-		if !ok {
-			return foundImage{}
-		}
-		st, ok := s.resolve(ctx, named, target, llb.WithCustomNamef("[internal] the standard library of Go %s for %s", goVersion, platforms.Format(target)))
-		return foundImage{st, ok}
-	})
-	return found.st, found.ok
+	ref := func() (reference.Named, bool) { return stdlibRef(s.source, goVersion, build, target) }
+	return s.find(ctx, &s.stdlibs, key, ref, target, llb.WithCustomNamef("[internal] the standard library of Go %s for %s", goVersion, platforms.Format(target)))
 }
 
 // stdlibPublished reports whether a standard library image is published for a build: the

@@ -21,22 +21,12 @@ var toolchainPlatforms = []string{"linux/amd64", "linux/arm64"}
 // Dockerfile (target toolchain) builds it from the golang image of that version. A build that
 // does not find it copies the toolchain out of the builder image.
 func (s *publishedImages) Toolchain(ctx context.Context, goVersion string, build ocispecs.Platform) (llb.State, bool) {
-	if !s.toolchain {
+	build = platforms.Normalize(build)
+	if !s.toolchain || !toolchainPublished(goVersion, build) {
 		return llb.State{}, false
 	}
-	build = platforms.Normalize(build)
-	found, _ := s.toolchains.do(ctx, goVersion+" "+platforms.FormatAll(build), func() foundImage {
-		if !toolchainPublished(goVersion, build) {
-			return foundImage{}
-		}
-		named, ok := toolchainRef(s.source, goVersion, build)
-		if !ok {
-			return foundImage{}
-		}
-		st, ok := s.resolve(ctx, named, build, llb.WithCustomNamef("[internal] the Go %s toolchain for %s", goVersion, platforms.Format(build)))
-		return foundImage{st, ok}
-	})
-	return found.st, found.ok
+	ref := func() (reference.Named, bool) { return toolchainRef(s.source, goVersion, build) }
+	return s.find(ctx, &s.toolchains, goVersion+" "+platforms.FormatAll(build), ref, build, llb.WithCustomNamef("[internal] the Go %s toolchain for %s", goVersion, platforms.Format(build)))
 }
 
 // toolchainPublished reports whether a toolchain image is published for a build: the

@@ -57,10 +57,7 @@ type converter struct {
 	goRoot           *llb.State           // goRunRoot, made once per conversion
 	stdlibLookup     *pending[foundState] // lookupStdlib
 	toolchainLookup  *pending[foundState] // lookupToolchain
-	// toolchainImage says goRunRoot is the toolchain published ahead, which holds the CA
-	// bundle too.
-	toolchainImage bool
-	baseLookup     *pending[baseResult] // lookupBase
+	baseLookup       *pending[baseResult] // lookupBase
 	// moduleLayerOf is the download layer that holds each module version (path@version), as
 	// moduleLayers made them, with the version's go.sum lines: nil where one step downloads
 	// every module.

@@ -108,7 +108,9 @@ func (c *converter) downloadRun(env, args []string, dir, name string, opts ...ll
 		llb.WithCustomName(name),
 		c.location(modField(c.plan.Spec.Dir)),
 	)...)
-	if onToolchain && !c.toolchainImage {
+	// The published toolchain, which lookupToolchain looks up only where goRunRoot uses
+	// it, holds a CA bundle of its own.
+	if onToolchain && !c.toolchainLookup.get().ok {
 		run.AddMount(path.Dir(caBundle), c.caCertificates(), llb.Readonly)
 	}
 	c.mountHelper(run)

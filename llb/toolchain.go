@@ -47,7 +47,7 @@ func (c *converter) goRunRoot() llb.State {
 	root := c.builder
 	if c.toolchainServes() {
 		if found := c.toolchainLookup.get(); found.ok {
-			root, c.toolchainImage = found.st, true
+			root = found.st
 		} else {
 			root = c.toolchainLayer()
 		}
