@@ -82,15 +82,19 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 	}
 	c.lookupBase(ctx)
 	groups, groupOf := c.depGroups()
-	depCaches := make([]depLayers, len(groups))
+	listed := make([]*listedGroup, len(groups))
 	for i, g := range groups {
 		// The standard library of a later group compiles over the first group's: only the
 		// packages its tags or flags change compile again.
 		var firstStd *llb.State
 		if i > 0 {
-			firstStd = &depCaches[0].std
+			firstStd = &listed[0].std
 		}
-		if depCaches[i], err = c.depCache(ctx, g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, in.vendored, firstStd); err != nil {
+		listed[i] = c.listDeps(ctx, g, fmt.Sprintf("binaries[%d].main", slices.Index(groupOf, i)), in.src, in.modCache, firstStd)
+	}
+	depCaches := make([]depLayers, len(groups))
+	for i, l := range listed {
+		if depCaches[i], err = c.depCache(l, in.modCache, in.vendored); err != nil {
 			return nil, err
 		}
 	}

@@ -2,11 +2,14 @@ package llb
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/moby/buildkit/client/llb"
@@ -413,5 +416,45 @@ func TestModuleCacheMountKeyedOnStep(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// readsTogether is a StateReader whose reads each wait until n of them are in flight.
+type readsTogether struct {
+	*graphReader
+	n int
+
+	mu       sync.Mutex
+	inFlight int
+	all      chan struct{}
+}
+
+func (r *readsTogether) ReadFile(ctx context.Context, st llb.State, name string) ([]byte, error) {
+	r.mu.Lock()
+	if r.inFlight++; r.inFlight == r.n {
+		close(r.all)
+	}
+	r.mu.Unlock()
+	select {
+	case <-r.all:
+	case <-time.After(10 * time.Second):
+		return nil, fmt.Errorf("read %s: the other groups' reads did not start while it waited", name)
+	}
+	return r.graphReader.ReadFile(ctx, st, name)
+}
+
+// TestGraphReadsSideBySide checks that the dependency graphs of two groups are read side by
+// side: each read waits for the other, and the conversion fails if they come one after the
+// other.
+func TestGraphReadsSideBySide(t *testing.T) {
+	r := &readsTogether{graphReader: &graphReader{graph: textGraph("v0.41.0")}, n: 2, all: make(chan struct{})}
+	_, g := convert(t, "version: 1\nbinaries:\n  - main: ./cmd/a\n    tags: [netgo]\n  - main: ./cmd/b\n", textGraphOpts(r, "v0.41.0"))
+	if n := len(r.read); n != 2 {
+		t.Errorf("%d graph reads, want one for each group", n)
+	}
+	for _, main := range []string{"./cmd/a", "./cmd/b"} {
+		if n := len(g.namedPrefix("compile github.com/spf13/pflag for " + main + " ")); n != 1 {
+			t.Errorf("%d compile steps of pflag for %s, want one from its group's graph", n, main)
+		}
 	}
 }

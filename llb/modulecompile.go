@@ -55,9 +55,9 @@ func (c *converter) moduleCompilesOK() bool {
 }
 
 // moduleCompiles returns the merged module compile layers of a dependency group, from the
-// dependency graph its list step wrote (graph, graphFile in graphDir).
-func (c *converter) moduleCompiles(ctx context.Context, g *depGroup, field string, graph, modCache, std llb.State, what, target string) (llb.State, *depGraph, error) {
-	data, err := c.opt.Reader.ReadFile(ctx, graph, graphFile)
+// read of the dependency graph its list step wrote (graphFile in graphDir).
+func (c *converter) moduleCompiles(g *depGroup, field string, read graphFileRead, modCache, std llb.State, what, target string) (llb.State, *depGraph, error) {
+	data, err := read.data, read.err
 	if errors.Is(err, errors.ErrUnsupported) {
 		return llb.State{}, nil, errNoGraph
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/goimage/goimage/internal/testenv"
@@ -24,11 +25,15 @@ import (
 type graphReader struct {
 	graph *depGraph
 	err   error
-	read  []llb.State
+
+	mu   sync.Mutex // the converter reads the groups' graphs side by side
+	read []llb.State
 }
 
 func (r *graphReader) ReadFile(_ context.Context, st llb.State, name string) ([]byte, error) {
+	r.mu.Lock()
 	r.read = append(r.read, st)
+	r.mu.Unlock()
 	if r.err != nil {
 		return nil, r.err
 	}
