@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/frontend/gateway/client"
@@ -17,10 +18,16 @@ type stateReader struct {
 	cacheImports []client.CacheOptionsEntry
 	sm           *llb.SourceMap
 	opts         []llb.ConstraintsOpt
+
+	// marshalMu makes the reads marshal one at a time: the states read side by side share
+	// ops, and marshalling an exec op sorts its mounts in place.
+	marshalMu sync.Mutex
 }
 
 func (r *stateReader) ReadFile(ctx context.Context, st llb.State, name string) ([]byte, error) {
+	r.marshalMu.Lock()
 	def, err := marshal(ctx, r.c, st, r.sm, "LLB for "+name, r.opts...)
+	r.marshalMu.Unlock()
 	if err != nil {
 		return nil, err
 	}

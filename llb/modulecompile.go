@@ -39,7 +39,9 @@ const (
 
 // StateReader reads a file of a state, solving the state first. A reader that cannot run
 // the state (the offline gateway of goimage llb) returns an error wrapping
-// errors.ErrUnsupported: one step then compiles every dependency.
+// errors.ErrUnsupported: one step then compiles every dependency. The converter reads from
+// several goroutines at once, states that share ops: llb's marshal sorts an exec op's mounts
+// in place, so a reader marshals one state at a time.
 type StateReader interface {
 	ReadFile(ctx context.Context, st llb.State, name string) ([]byte, error)
 }
