@@ -81,6 +81,9 @@ func Convert(ctx context.Context, p *plan.Plan, opt Options) (*Result, error) {
 		return nil, err
 	}
 	c.lookupBase(ctx)
+	// The groups' graph reads run side by side (listDeps): a failure of one stops the others.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	groups, groupOf := c.depGroups()
 	listed := make([]*listedGroup, len(groups))
 	for i, g := range groups {
