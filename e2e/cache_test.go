@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,6 +349,71 @@ func TestFreshBuilderAfterBump(t *testing.T) {
 		}
 	}
 	if out, want := runImage(t, c, ref), "deps : uuid"; !strings.Contains(out, want) {
+		t.Errorf("running the image printed %q, want %q", out, want)
+	}
+}
+
+// buildCacheReport matches the report of a compile step's cache program (goimage-helper
+// cacheprog -stats).
+var buildCacheReport = regexp.MustCompile(`build cache: (\d+) entries from the dependency layers, (\d+) from the cache mount, (\d+) missed`)
+
+// missed is how many build cache entries the step named name missed, from its report.
+func missed(t *testing.T, steps *vertices, name string) int {
+	t.Helper()
+	m := buildCacheReport.FindStringSubmatch(steps.printedBy(t, name))
+	if m == nil {
+		t.Fatalf("%q printed no build cache report:\n%s", name, steps.printedBy(t, name))
+	}
+	n, _ := strconv.Atoi(m[3])
+	return n
+}
+
+// TestFreshBuilderCompilesMainPackageAlone is CI's edit of a main package whose binary imports
+// packages of its own module (testdata/projects/service's api imports internal/greet), with
+// ephemeral builders: one builds the main branch and exports its cache, another imports it
+// and builds the edit. The libraries' step comes from the cache, and go build compiles no
+// more than the main branch's go build did, which had the libraries' layer at hand: the
+// main package alone. (TestLibrariesActionIDs checks with the go command itself that the
+// layer holds what go build looks up.)
+func TestFreshBuilderCompilesMainPackageAlone(t *testing.T) {
+	c := daemon(t)
+	dir := project(t, "service")
+	cacheRef := mirror + "/goimage-e2e/cache:" + tagUnsafe.ReplaceAllString(strings.ToLower(t.Name()), "-")
+	const libs, goBuild = "compile the packages ./cmd/api imports linux/amd64", "go build ./cmd/api linux/amd64"
+	attrs := map[string]string{"target": "api", "build-arg:VERSION": "3.1"}
+
+	_, main, err := solveOpt(t, freshDaemon(t), dir, attrs, client.SolveOpt{
+		CacheExports: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": cacheRef, "mode": "max"}}},
+	})
+	if err != nil {
+		t.Fatalf("build of the main branch on a fresh builder: %v", err)
+	}
+	if n := missed(t, main, libs); n == 0 {
+		t.Fatalf("%q compiled nothing on a fresh builder", libs)
+	}
+	before := missed(t, main, goBuild)
+
+	appendEdit(t, filepath.Join(dir, "cmd", "api", "main.go"))
+	ref := imageRef(t, "service-edited")
+	_, edited, err := solveOpt(t, freshDaemon(t), dir, attrs, client.SolveOpt{
+		CacheImports: []client.CacheOptionsEntry{{Type: "registry", Attrs: map[string]string{"ref": cacheRef}}},
+		Exports:      []client.ExportEntry{pushExport(ref)},
+	})
+	if err != nil {
+		t.Fatalf("build of the edit on a fresh builder: %v", err)
+	}
+	if !edited.reused(t, libs) {
+		t.Errorf("%q ran after an edit of the main package: want it from the imported cache", libs)
+	}
+	if !edited.ran(t, goBuild) {
+		t.Errorf("%q did not run after an edit of the main package", goBuild)
+	}
+	after := missed(t, edited, goBuild)
+	t.Logf("go build missed %d build cache entries on the main branch, %d after the edit", before, after)
+	if after > before {
+		t.Errorf("go build missed %d build cache entries after the edit, the main branch's %d: it compiled libraries", after, before)
+	}
+	if out, want := runImage(t, c, ref), "version=3.1"; !strings.Contains(out, want) {
 		t.Errorf("running the image printed %q, want %q", out, want)
 	}
 }

@@ -41,26 +41,36 @@ func packagesOf(g *depGraph) map[string]graphPackage {
 //
 // copied says the source is a copy: BuildKit keys a copy on the content it copies, so go build
 // need not hash the copy's files again to key its mount of it (mountSource).
-func (c *converter) binarySource(i int, src llb.State, deps depLayers) (_ llb.State, copied bool, _ *binaryModules) {
-	dirs, mods, ok := c.binaryDirs(c.plan.Binaries[i], deps.pkgs)
+func (c *converter) binarySource(i int, src llb.State, deps depLayers) (_ llb.State, copied bool, _ *binaryModules, _ binaryPackages) {
+	pkgs, ok := c.binaryDirs(c.plan.Binaries[i], deps.pkgs)
 	if !ok {
-		return src, false, nil
+		return src, false, nil, binaryPackages{}
 	}
-	own, hasOwn := c.binaryModules(mods, deps.mods)
-	whole := slices.Contains(dirs, ".")
-	if whole && !hasOwn {
-		return src, false, nil
+	own, hasOwn := c.binaryModules(pkgs.mods, deps.mods)
+	if !hasOwn {
+		own = nil
 	}
+	whole := slices.Contains(pkgs.dirs, ".")
+	if whole && own == nil {
+		return src, false, nil, pkgs
+	}
+	return c.packagesCopy(src, pkgs.dirs, own, "the packages of %s", i), true, own, pkgs
+}
+
+// packagesCopy is a copy of the directories dirs of the main module (relative to its root;
+// "." is the whole module directory but its go.mod and go.sum) and of the module files, own's
+// where it is given, for binary i: name is the copy's name, with the binary's main package.
+func (c *converter) packagesCopy(src llb.State, dirs []string, own *binaryModules, name string, i int) llb.State {
 	root := path.Join(".", c.plan.Spec.Dir)
 	info := &llb.CopyInfo{CopyDirContentsOnly: true, CreateDestPath: true, AllowEmptyWildcard: true}
 	switch {
-	case whole:
+	case slices.Contains(dirs, "."):
 		if root != "." {
 			info.IncludePatterns = []string{root}
 		}
 		info.ExcludePatterns = []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
 	default:
-		if !hasOwn {
+		if own == nil {
 			info.IncludePatterns = []string{path.Join(root, "go.mod"), path.Join(root, "go.sum")}
 		}
 		for _, d := range dirs {
@@ -69,35 +79,45 @@ func (c *converter) binarySource(i int, src llb.State, deps depLayers) (_ llb.St
 	}
 	at := llb.WithCreatedTime(c.opt.epoch())
 	fa := llb.Copy(src, "/", "/", info, at)
-	if hasOwn {
+	if own != nil {
 		fa = fa.Mkfile(path.Join("/", root, "go.mod"), 0o644, own.goMod, at).
 			Mkfile(path.Join("/", root, "go.sum"), 0o644, own.goSum, at)
-	} else {
-		own = nil
 	}
-	return llb.Scratch().File(fa, llb.WithCustomNamef("[internal] the packages of %s", c.plan.Spec.Binaries[i].Main), c.at(c.plan.Binaries[i].MainAt)), true, own
+	return llb.Scratch().File(fa, llb.WithCustomNamef("[internal] "+name, c.plan.Spec.Binaries[i].Main), c.at(c.plan.Binaries[i].MainAt))
 }
 
-// binaryDirs are the directories, relative to the module root and sorted, of the main
-// module's packages that binary b builds: those its main package imports, directly or
-// through other modules (the go command takes the main module's packages from its own
-// directory whoever imports them), and the paths of the other modules whose packages it
-// builds, sorted; "." among the directories is the root package. ok is false where they
-// cannot be told: the graph lacks a package the build imports, or a flag names a file.
-func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dirs, mods []string, ok bool) {
+// binaryPackages are the main module's packages a binary builds (binaryDirs).
+type binaryPackages struct {
+	// dirs are their directories, relative to the module root and sorted; "." is the root
+	// package.
+	dirs []string
+	// mainDir is the main package's, among dirs; libs the import paths of the others, sorted.
+	mainDir string
+	libs    []string
+	// mods are the paths of the other modules whose packages the binary builds, sorted.
+	mods []string
+}
+
+// binaryDirs are the main module's packages that binary b builds: those its main package
+// imports, directly or through other modules (the go command takes the main module's
+// packages from its own directory whoever imports them), and the other modules whose
+// packages it builds. ok is false where they cannot be told: the graph lacks a package the
+// build imports, or a flag names a file.
+func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (_ binaryPackages, ok bool) {
 	if pkgs == nil || c.plan.Spec.CGO || namesFile(b.Flags) {
-		return nil, nil, false
+		return binaryPackages{}, false
 	}
 	modPath, ok := c.headersSuffice()
 	if !ok || modPath == "" {
-		return nil, nil, false
+		return binaryPackages{}, false
 	}
+	var out binaryPackages
 	main := path.Join(modPath, b.Package)
 	seen := map[string]bool{main: true}
 	for queue := []string{main}; len(queue) > 0; queue = queue[1:] {
 		p, ok := pkgs[queue[0]]
 		if !ok {
-			return nil, nil, false // one go list could not find: go build reports it, from the context
+			return binaryPackages{}, false // one go list could not find: go build reports it, from the context
 		}
 		if p.Module == "" {
 			rel, ok := strings.CutPrefix(p.ImportPath, modPath+"/")
@@ -105,11 +125,16 @@ func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dir
 			case p.ImportPath == modPath:
 				rel = "."
 			case !ok:
-				return nil, nil, false // a package of a module replaced by a directory
+				return binaryPackages{}, false // a package of a module replaced by a directory
 			}
-			dirs = append(dirs, rel)
-		} else if !slices.Contains(mods, p.Module) {
-			mods = append(mods, p.Module)
+			out.dirs = append(out.dirs, rel)
+			if p.ImportPath == main {
+				out.mainDir = rel
+			} else {
+				out.libs = append(out.libs, p.ImportPath)
+			}
+		} else if !slices.Contains(out.mods, p.Module) {
+			out.mods = append(out.mods, p.Module)
 		}
 		for _, imp := range p.Imports {
 			if !seen[imp] {
@@ -118,7 +143,8 @@ func (c *converter) binaryDirs(b plan.Binary, pkgs map[string]graphPackage) (dir
 			}
 		}
 	}
-	slices.Sort(dirs)
-	slices.Sort(mods)
-	return dirs, mods, true
+	slices.Sort(out.dirs)
+	slices.Sort(out.libs)
+	slices.Sort(out.mods)
+	return out, true
 }

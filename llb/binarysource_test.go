@@ -47,19 +47,25 @@ func withPackage(ip, desc string) func() Options {
 // written over it, or nil when it mounts the build context itself.
 func buildReads(t *testing.T, g *graph, main string) []string {
 	t.Helper()
-	src, _ := g.named("go build " + main + " linux/arm64").mountSource(srcDir)
+	return stepReads(t, g, "go build "+main+" linux/arm64")
+}
+
+// stepReads is buildReads for the step named name.
+func stepReads(t *testing.T, g *graph, name string) []string {
+	t.Helper()
+	src, _ := g.named(name).mountSource(srcDir)
 	if src == nil {
-		t.Fatalf("go build %s mounts scratch at %s", main, srcDir)
+		t.Fatalf("%s mounts scratch at %s", name, srcDir)
 	}
 	if src.op.GetSource() != nil {
 		return nil
 	}
 	actions := src.file().Actions
 	if len(actions) == 0 || actions[0].GetCopy() == nil {
-		t.Fatalf("go build %s reads %v, want a copy", main, src)
+		t.Fatalf("%s reads %v, want a copy", name, src)
 	}
 	if ctx, _ := src.input(0); ctx.op.GetSource() == nil {
-		t.Errorf("go build %s reads a copy of %v, want of the build context", main, ctx)
+		t.Errorf("%s reads a copy of %v, want of the build context", name, ctx)
 	}
 	reads := slices.Clone(actions[0].GetCopy().IncludePatterns)
 	for _, p := range actions[0].GetCopy().ExcludePatterns {
@@ -68,7 +74,7 @@ func buildReads(t *testing.T, g *graph, main string) []string {
 	for _, a := range actions[1:] {
 		mk := a.GetMkfile()
 		if mk == nil {
-			t.Fatalf("go build %s reads %v, want a copy and files", main, src)
+			t.Fatalf("%s reads %v, want a copy and files", name, src)
 		}
 		reads = append(reads, "written "+mk.Path)
 	}

@@ -19,9 +19,10 @@ func inWorkspace(args []string) []string {
 // runs under emulation. The source, module cache and dependency cache are read-only, the
 // network is off, and the binary leaves through an output mount on scratch, never a snapshot
 // of the builder.
-func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.State {
+func (c *converter) compile(i int, context, modCache llb.State, deps depLayers) llb.State {
 	b := c.plan.Binaries[i]
-	src, copied, own := c.binarySource(i, src, deps)
+	src, copied, own, pkgs := c.binarySource(i, context, deps)
+	libs := c.compileLibraries(i, context, modCache, deps, pkgs, own)
 	mounted := c.mountedModCache
 	if own != nil {
 		mounted = &own.cache
@@ -35,7 +36,11 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 		// of a mikefarah/yq edit.
 		srcOpts = c.readOnlyKeyedOnStep()
 	}
-	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg("-ro", depCacheDir, "-ro", stdCacheDir, "-stats"))
+	prog := []string{"-ro", depCacheDir, "-ro", stdCacheDir}
+	if libs != nil {
+		prog = append(prog, "-ro", libCacheDir)
+	}
+	env := setEnv(c.offlineEnv(), "GOCACHEPROG", cacheProg(append(prog, "-stats")...))
 	run := c.offlineGoRun(c.goRunRoot(), env, inWorkspace(b.BuildArgs(outDir)), c.moduleDir(), modCache,
 		llb.WithCustomNamef("go build %s %s", c.plan.Spec.Binaries[i].Main, platforms.Format(c.target)), c.at(b.MainAt))
 	if mounted != nil {
@@ -44,6 +49,9 @@ func (c *converter) compile(i int, src, modCache llb.State, deps depLayers) llb.
 	run.AddMount(srcDir, src, srcOpts...)
 	run.AddMount(depCacheDir, deps.modules, llb.Readonly)
 	run.AddMount(stdCacheDir, deps.std, llb.Readonly)
+	if libs != nil {
+		run.AddMount(libCacheDir, *libs, llb.Readonly)
+	}
 	if deps.graph != nil {
 		run.AddMount(graphDir, *deps.graph, llb.Readonly)
 	}
