@@ -246,7 +246,7 @@ func TestColdBuildReadsStdlib(t *testing.T) {
 func readStdlibAhead(t *testing.T, steps *vertices, platform string) {
 	t.Helper()
 	report := steps.printedBy(t, "compile the standard library of . "+platform)
-	m := regexp.MustCompile(`build cache: (\d+) entries from the dependency layers`).FindStringSubmatch(report)
+	m := buildCacheReport.FindStringSubmatch(report)
 	if m == nil || m[1] == "0" {
 		t.Errorf("the standard library step read nothing compiled ahead:\n%s", report)
 	}

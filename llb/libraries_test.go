@@ -2,7 +2,6 @@ package llb
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -220,19 +219,9 @@ func TestLibrariesActionIDs(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "src")
 			testenv.WriteFiles(t, dir, map[string]string{"go.mod": files["go.mod"], "internal/x/x.go": files["internal/x/x.go"], "internal/y/y.go": files["internal/y/y.go"]})
 			env := []string{"GOCACHE=" + t.TempDir(), "GOFLAGS=", "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64", "GOWORK=off", "GOTOOLCHAIN=local", "GOPROXY=off"}
-			run := func(args ...string) string {
-				t.Helper()
-				cmd := exec.Command("go", args...)
-				cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
-				out, err := cmd.CombinedOutput()
-				if err != nil {
-					t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-				}
-				return string(out)
-			}
-			run(tc.lib...)
+			goCommand(t, dir, env, tc.lib...)
 			testenv.WriteFiles(t, dir, map[string]string{"cmd/app/main.go": files["cmd/app/main.go"]})
-			out := run(append([]string{buildArgs[0], "-v"}, buildArgs[1:]...)...)
+			out := goCommand(t, dir, env, append([]string{buildArgs[0], "-v"}, buildArgs[1:]...)...)
 			compiled := strings.Contains(out, "example.com/svc/internal/")
 			if compiled == tc.want {
 				t.Errorf("go build compiled a library = %v, want %v; go build -v:\n%s", compiled, !tc.want, out)

@@ -294,6 +294,19 @@ func TestModuleCompilesFallback(t *testing.T) {
 	}
 }
 
+// goCommand runs the host's go command in dir with env added, failing the test if it fails,
+// and returns what it printed.
+func goCommand(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("go", args...)
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
 // TestVendorTreeActionIDs runs the real go command: a module compiled in a vendor tree, as a
 // module compile step compiles it, is not compiled again by the main module's build in
 // module mode with the same build cache, so go build reads the module layers instead of
@@ -325,17 +338,7 @@ func TestVendorTreeActionIDs(t *testing.T) {
 	})
 	modCache := filepath.Join(tmp, "modcache")
 	env := []string{"GOPROXY=file://" + filepath.Join(tmp, "proxy"), "GOSUMDB=off", "GOMODCACHE=" + modCache, "GOFLAGS=-modcacherw", "CGO_ENABLED=0", "GOWORK=off", "GOTOOLCHAIN=local"}
-	run := func(dir string, env []string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("go", args...)
-		cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	run(main, env, "mod", "tidy")
+	goCommand(t, main, env, "mod", "tidy")
 
 	for _, tc := range []struct {
 		desc      string
@@ -355,8 +358,8 @@ func TestVendorTreeActionIDs(t *testing.T) {
 				t.Fatal(err)
 			}
 			cache := append(env, "GOCACHE="+t.TempDir())
-			run(tree, cache, append([]string{"build", "-mod=vendor", "-trimpath"}, v.roots...)...)
-			out := run(main, cache, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
+			goCommand(t, tree, cache, append([]string{"build", "-mod=vendor", "-trimpath"}, v.roots...)...)
+			out := goCommand(t, main, cache, "build", "-v", "-trimpath", "-o", os.DevNull, ".")
 			if compiled := strings.Contains(out, "example.com/dep"); compiled == tc.want {
 				t.Errorf("the main module's build compiled the module = %v, want %v; go build -v:\n%s", compiled, !tc.want, out)
 			}
