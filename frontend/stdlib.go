@@ -21,13 +21,18 @@ var stdlibTargets = []string{"linux/amd64", "linux/arm64"}
 // frontend image's Dockerfile (target stdlib) builds it. A build that does not find it
 // compiles the standard library.
 func (s *publishedImages) Stdlib(ctx context.Context, goVersion string, build, target ocispecs.Platform) (llb.State, bool) {
+	return s.findStdlib(ctx, goVersion, build, target, true)
+}
+
+// findStdlib is Stdlib, pulling the image ahead only if pull says so (publishedImages.find).
+func (s *publishedImages) findStdlib(ctx context.Context, goVersion string, build, target ocispecs.Platform, pull bool) (llb.State, bool) {
 	build, target = platforms.Normalize(build), platforms.Normalize(target)
 	if !stdlibPublished(goVersion, build, target) {
 		return llb.State{}, false
 	}
 	key := strings.Join([]string{goVersion, platforms.FormatAll(build), platforms.FormatAll(target)}, " ")
 	ref := func() (reference.Named, bool) { return stdlibRef(s.source, goVersion, build, target) }
-	return s.find(ctx, &s.stdlibs, key, ref, target, llb.WithCustomNamef("[internal] the standard library of Go %s for %s", goVersion, platforms.Format(target)))
+	return s.find(ctx, &s.stdlibs, key, ref, target, llb.WithCustomNamef("[internal] the standard library of Go %s for %s", goVersion, platforms.Format(target)), pull)
 }
 
 // stdlibPublished reports whether a standard library image is published for a build: the

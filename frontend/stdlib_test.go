@@ -96,24 +96,7 @@ func TestStdlibPulledAhead(t *testing.T) {
 			if tt.want && !slices.Contains(c.Lookups(), stdlib+" linux/"+runtime.GOARCH) {
 				t.Fatalf("the build did not look up %s: %v", stdlib, c.Lookups())
 			}
-			// The pull runs beside the build, which does not wait for it: wait for one
-			// that should come, and long enough for one that should not.
-			pulled := func() bool {
-				for _, req := range c.Read() {
-					if src, err := offline.ResultSource(req.Definition); err == nil && src != nil && strings.HasPrefix(src.Identifier, "docker-image://"+stdlib+"@") {
-						return true
-					}
-				}
-				return false
-			}
-			deadline := time.Now().Add(5 * time.Second)
-			if !tt.want {
-				deadline = time.Now().Add(300 * time.Millisecond)
-			}
-			for !pulled() && time.Now().Before(deadline) {
-				time.Sleep(10 * time.Millisecond)
-			}
-			if got := pulled(); got != tt.want {
+			if got := pulledWithin(c, stdlib, tt.want); got != tt.want {
 				t.Errorf("standard library image read: %v, want %v", got, tt.want)
 			}
 		})
@@ -159,4 +142,26 @@ func TestPrefetch(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pulledWithin reports whether a file of the image ref is read (pullAhead) by the time one
+// that should come (want) has come, or long enough for one that should not: the pull runs
+// beside the build, which does not wait for it.
+func pulledWithin(c *fakeClient, ref string, want bool) bool {
+	pulled := func() bool {
+		for _, req := range c.Read() {
+			if src, err := offline.ResultSource(req.Definition); err == nil && src != nil && strings.HasPrefix(src.Identifier, "docker-image://"+ref+"@") {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	if !want {
+		deadline = time.Now().Add(300 * time.Millisecond)
+	}
+	for !pulled() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return pulled()
 }

@@ -21,12 +21,18 @@ var toolchainPlatforms = []string{"linux/amd64", "linux/arm64"}
 // Dockerfile (target toolchain) builds it from the golang image of that version. A build that
 // does not find it copies the toolchain out of the builder image.
 func (s *publishedImages) Toolchain(ctx context.Context, goVersion string, build ocispecs.Platform) (llb.State, bool) {
+	return s.findToolchain(ctx, goVersion, build, true)
+}
+
+// findToolchain is Toolchain, pulling the image ahead only if pull says so
+// (publishedImages.find).
+func (s *publishedImages) findToolchain(ctx context.Context, goVersion string, build ocispecs.Platform, pull bool) (llb.State, bool) {
 	build = platforms.Normalize(build)
 	if !s.toolchain || !toolchainPublished(goVersion, build) {
 		return llb.State{}, false
 	}
 	ref := func() (reference.Named, bool) { return toolchainRef(s.source, goVersion, build) }
-	return s.find(ctx, &s.toolchains, goVersion+" "+platforms.FormatAll(build), ref, build, llb.WithCustomNamef("[internal] the Go %s toolchain for %s", goVersion, platforms.Format(build)))
+	return s.find(ctx, &s.toolchains, goVersion+" "+platforms.FormatAll(build), ref, build, llb.WithCustomNamef("[internal] the Go %s toolchain for %s", goVersion, platforms.Format(build)), pull)
 }
 
 // toolchainPublished reports whether a toolchain image is published for a build: the
