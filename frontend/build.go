@@ -96,9 +96,17 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 	imgs := &images{bc: bc, c: c}
 	imgs.prefetch(ctx, p, bc.BuildPlatforms[0], bc.TargetPlatforms, test)
 	// Reading the frontend's own image and the module files are two round trips to the
-	// daemon that a no-op build waits for: side by side.
+	// daemon that a no-op build waits for: side by side. BuildKit starts fetching an
+	// imported cache's manifest when a solve that names it is first read, and the solve that
+	// names it waits for the fetch: the frontend's own image, read from the build's start
+	// and needed only at the conversion, names the build's cache imports where it is read;
+	// else the module files do (readModuleFiles).
+	helperImports, moduleImports := bc.CacheImports, []client.CacheOptionsEntry(nil)
+	if !readsOwnImage(c, bc.BuildPlatforms[0]) {
+		helperImports, moduleImports = nil, bc.CacheImports
+	}
 	helper := make(chan *goimagellb.PrebuiltHelper, 1)
-	go func() { helper <- prebuiltHelper(ctx, c, imgs, bc.BuildPlatforms[0]) }()
+	go func() { helper <- prebuiltHelper(ctx, c, imgs, bc.BuildPlatforms[0], helperImports) }()
 	opt := goimagellb.Options{
 		BuildPlatform:    bc.BuildPlatforms[0],
 		Epoch:            epoch,
@@ -153,7 +161,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 		} else {
 			headers <- nil
 		}
-		opt.ModuleFiles, err = readModuleFiles(ctx, c, bc, s.Dir)
+		opt.ModuleFiles, err = readModuleFiles(ctx, c, bc, s.Dir, moduleImports)
 		opt.ImportHeaders = <-headers
 		if err != nil {
 			return nil, err
@@ -183,7 +191,7 @@ func Build(ctx context.Context, c client.Client) (*client.Result, error) {
 			return nil, err
 		}
 		if res.SBOM != nil {
-			sbom, err := solveState(ctx, c, *res.SBOM, noCache...)
+			sbom, err := solveState(ctx, c, *res.SBOM, nil, noCache...)
 			if err != nil {
 				return nil, fmt.Errorf("SBOM: %w", err)
 			}
@@ -235,13 +243,13 @@ func marshal(ctx context.Context, c client.Client, st llb.State, sm *llb.SourceM
 	return def, nil
 }
 
-// solveState solves a state of the build to a reference.
-func solveState(ctx context.Context, c client.Client, st llb.State, opts ...llb.ConstraintsOpt) (client.Reference, error) {
+// solveState solves a state of the build to a reference, naming the cache imports given.
+func solveState(ctx context.Context, c client.Client, st llb.State, imports []client.CacheOptionsEntry, opts ...llb.ConstraintsOpt) (client.Reference, error) {
 	def, err := marshal(ctx, c, st, nil, "LLB", opts...)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB()})
+	r, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: imports})
 	if err != nil {
 		return nil, err
 	}

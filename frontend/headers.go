@@ -35,7 +35,7 @@ const (
 //   - a symbolic link, which the go command may follow where the headers would not;
 //   - more than the bounds above, or an error, which the build then meets and reports itself.
 func readImportHeaders(ctx context.Context, c client.Client, src llb.State, dir string) map[string][]byte {
-	ref, err := solveState(ctx, c, src)
+	ref, err := solveState(ctx, c, src, nil)
 	if err != nil || ref == nil {
 		return nil
 	}

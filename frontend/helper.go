@@ -20,16 +20,17 @@ const frontendSourceKey = "source"
 // unknown (a frontend run some other way, as `goimage llb` runs it), when the build
 // platform is another than the frontend's, or when the image has no helper of this
 // frontend's source (a reference that moved to another release since the gateway read it).
-func prebuiltHelper(ctx context.Context, c client.Client, imgs *images, build ocispecs.Platform) *goimagellb.PrebuiltHelper {
-	source := c.BuildOpts().Opts[frontendSourceKey]
-	if source == "" || build.OS != runtime.GOOS || build.Architecture != runtime.GOARCH {
+//
+// Its solve names imports, the build's cache imports or none.
+func prebuiltHelper(ctx context.Context, c client.Client, imgs *images, build ocispecs.Platform, imports []client.CacheOptionsEntry) *goimagellb.PrebuiltHelper {
+	if !readsOwnImage(c, build) {
 		return nil
 	}
-	st, _, err := imgs.Image(ctx, source, build)
+	st, _, err := imgs.Image(ctx, c.BuildOpts().Opts[frontendSourceKey], build)
 	if err != nil {
 		return nil
 	}
-	ref, err := solveState(ctx, c, st)
+	ref, err := solveState(ctx, c, st, imports)
 	if err != nil {
 		return nil
 	}
@@ -38,4 +39,10 @@ func prebuiltHelper(ctx context.Context, c client.Client, imgs *images, build oc
 		return nil
 	}
 	return &goimagellb.PrebuiltHelper{State: st, Dir: dir}
+}
+
+// readsOwnImage reports whether prebuiltHelper reads the frontend's own image for a build on
+// the build platform build: where the image is known and the platform is the frontend's.
+func readsOwnImage(c client.Client, build ocispecs.Platform) bool {
+	return c.BuildOpts().Opts[frontendSourceKey] != "" && build.OS == runtime.GOOS && build.Architecture == runtime.GOARCH
 }

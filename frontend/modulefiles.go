@@ -15,25 +15,17 @@ import (
 // transfers the module files once): the converter gives the module versions download steps
 // of their own, keyed on their go.sum lines.
 //
-// Its solve is the build's first and carries the build's cache imports: BuildKit starts
-// fetching an imported cache's manifest when a solve that names it is first read, and it
-// then serves every later solve of the build. Fetched here, it comes while the context
-// transfers; fetched by the list, the first solve to need it, it held the list back (19 ms
-// of a 0.65 s examples/multi build on a fresh builder).
-func readModuleFiles(ctx context.Context, c client.Client, bc *dockerui.Client, dir string) (map[string][]byte, error) {
+// Its solve names imports, the build's cache imports where the frontend does not read its
+// own image (Build): BuildKit starts fetching an imported cache's manifest when a solve that
+// names it is first read, and it then serves every later solve of the build. Fetched early,
+// it comes while the context transfers; fetched by the list, the first solve to need it, it
+// held the list back (19 ms of a 0.65 s examples/multi build on a fresh builder).
+func readModuleFiles(ctx context.Context, c client.Client, bc *dockerui.Client, dir string, imports []client.CacheOptionsEntry) (map[string][]byte, error) {
 	st, err := bc.MainContext(ctx, goimagellb.ModuleFilesSource(dir)...)
 	if err != nil {
 		return nil, fmt.Errorf("build context: %w", err)
 	}
-	def, err := marshal(ctx, c, *st, nil, "LLB for go.mod and go.sum")
-	if err != nil {
-		return nil, err
-	}
-	res, err := c.Solve(ctx, client.SolveRequest{Definition: def.ToPB(), CacheImports: bc.CacheImports})
-	if err != nil {
-		return nil, fmt.Errorf("load go.mod and go.sum: %w", err)
-	}
-	ref, err := res.SingleRef()
+	ref, err := solveState(ctx, c, *st, imports)
 	if err != nil {
 		return nil, fmt.Errorf("load go.mod and go.sum: %w", err)
 	}

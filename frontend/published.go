@@ -159,7 +159,7 @@ func publishedRef(source, suffix, tag string) (reference.Named, bool) {
 // frontend's Build: where that is quick (the list cached) a pull not done by then stops, and
 // the step pulls the image if it needs it. Errors are the step's to report.
 func pullAhead(ctx context.Context, c client.Client, st llb.State) {
-	ref, err := solveState(ctx, c, st)
+	ref, err := solveState(ctx, c, st, nil)
 	if err != nil || ref == nil {
 		return
 	}

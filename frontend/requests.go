@@ -100,7 +100,7 @@ func readContextModule(ctx context.Context, c client.Client, bc *dockerui.Client
 	if err != nil {
 		return nil, fmt.Errorf("build context: %w", err)
 	}
-	ref, err := solveState(ctx, c, *st)
+	ref, err := solveState(ctx, c, *st, nil)
 	if err != nil {
 		return nil, fmt.Errorf("read go.mod and go.sum: %w", err)
 	}
