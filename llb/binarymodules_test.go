@@ -20,7 +20,12 @@ func textModules(text string) []string {
 	return []string{"github.com/spf13/pflag@v1.0.6", "example.org/hcl@v0.2.0", "example.org/cty@v1.1.0", "golang.org/x/text@" + text}
 }
 
-const textGoMod = "module example.com/m\n\ngo 1.24\n\ntoolchain go1.24.2\n\ngodebug panicnil=1\n\nrequire (\n\tgithub.com/spf13/pflag v1.0.6\n\texample.org/hcl v0.2.0\n)\n"
+// textGoMod is the go.mod of a project whose main package is textGraph's at text's version:
+// at go 1.17 and later, it requires every module that provides a package to the build.
+func textGoMod(text string) string {
+	return "module example.com/m\n\ngo 1.24\n\ntoolchain go1.24.2\n\ngodebug panicnil=1\n\nrequire (\n\tgithub.com/spf13/pflag v1.0.6\n\texample.org/hcl v0.2.0\n)\n\n" +
+		"require (\n\texample.org/cty v1.1.0 // indirect\n\tgolang.org/x/text " + text + " // indirect\n)\n"
+}
 
 // binaryModulesOpts are the options of a build of minimal whose main package is textGraph's,
 // with goMod and a go.sum naming zips, and the list's graph.
@@ -63,7 +68,7 @@ func buildInputs(t *testing.T, g *graph) (files, modCache map[string]string) {
 // directories mounted from their download layers over the directories they need.
 func TestBinaryModules(t *testing.T) {
 	zips := append(textModules("v0.41.0"), "example.com/tool@v1.0.0")
-	_, g := convert(t, minimal, binaryModulesOpts(textGoMod, zips, textGraph("v0.41.0")))
+	_, g := convert(t, minimal, binaryModulesOpts(textGoMod("v0.41.0"), zips, textGraph("v0.41.0")))
 	files, modCache := buildInputs(t, g)
 	wantGoMod := "module example.com/m\n\ngo 1.24\n\ntoolchain go1.24.2\n\ngodebug panicnil=1\n\nrequire (\n" +
 		"\texample.org/cty v1.1.0\n\texample.org/hcl v0.2.0\n\tgithub.com/spf13/pflag v1.0.6\n\tgolang.org/x/text v0.41.0\n)\n"
@@ -102,9 +107,12 @@ func TestBinaryModulesReplace(t *testing.T) {
 			graph.Modules[i].Replace = &graphModule{Path: "golang.org/x/text", Version: "v0.40.0", GoVersion: "1.21"}
 		}
 	}
-	goMod := textGoMod + "\nreplace golang.org/x/text => golang.org/x/text v0.40.0\n\nreplace example.com/unused => example.com/unused v1.2.0\n"
+	goMod := textGoMod("v0.41.0") + "\nreplace golang.org/x/text => golang.org/x/text v0.40.0\n\nreplace example.com/unused => example.com/unused v1.2.0\n"
 	zips := append(textModules("v0.40.0"), "example.com/unused@v1.2.0")
-	_, g := convert(t, minimal, binaryModulesOpts(goMod, zips, graph))
+	opt := binaryModulesOpts(goMod, zips, graph)
+	// go.sum names the replaced version by its go.mod, which the module graph reads.
+	opt.ModuleFiles["go.sum"] = goSumFor(zips, []string{"golang.org/x/text@v0.41.0"})["go.sum"]
+	_, g := convert(t, minimal, opt)
 	files, modCache := buildInputs(t, g)
 	if !strings.Contains(files["/go.mod"], "\nreplace golang.org/x/text => golang.org/x/text v0.40.0\n") || strings.Contains(files["/go.mod"], "unused") {
 		t.Errorf("go.mod:\n%s\nwant text's replace line alone", files["/go.mod"])
@@ -132,12 +140,12 @@ func TestBinaryModulesKeys(t *testing.T) {
 		out, _ := json.Marshal([]any{files, modCache, layers, build.exec().Meta})
 		return string(out)
 	}
-	before := inputs(textGoMod, textModules("v0.41.0"), "v0.41.0")
-	added := inputs(textGoMod+"\nrequire example.com/tool v1.0.0 // indirect\n", append(textModules("v0.41.0"), "example.com/tool@v1.0.0"), "v0.41.0")
+	before := inputs(textGoMod("v0.41.0"), textModules("v0.41.0"), "v0.41.0")
+	added := inputs(textGoMod("v0.41.0")+"\nrequire example.com/tool v1.0.0 // indirect\n", append(textModules("v0.41.0"), "example.com/tool@v1.0.0"), "v0.41.0")
 	if before != added {
 		t.Errorf("adding a module the binary does not build changed what go build reads:\n%s\n%s", before, added)
 	}
-	bumped := inputs(textGoMod, textModules("v0.42.0"), "v0.42.0")
+	bumped := inputs(textGoMod("v0.42.0"), textModules("v0.42.0"), "v0.42.0")
 	if before == bumped {
 		t.Errorf("a bump of a module the binary builds left what go build reads the same")
 	}
@@ -152,14 +160,17 @@ func TestBinaryModulesFallback(t *testing.T) {
 		desc  string
 		goMod string
 		zips  []string
+		mods  []string // named by their go.mod alone
 	}{
-		{"a go line before 1.17, which loads every go.mod of the graph", strings.Replace(textGoMod, "go 1.24", "go 1.16", 1), zips},
-		{"no go line", strings.Replace(textGoMod, "go 1.24\n", "", 1), zips},
-		{"a module go.sum does not name", textGoMod, zips[:3]},
+		{"a go line before 1.17, which loads every go.mod of the graph", strings.Replace(textGoMod("v0.41.0"), "go 1.24", "go 1.16", 1), zips, nil},
+		{"no go line", strings.Replace(textGoMod("v0.41.0"), "go 1.24\n", "", 1), zips, nil},
+		{"a module go.sum does not name by its zip", textGoMod("v0.41.0"), zips[:3], zips[3:]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			_, g := convert(t, minimal, binaryModulesOpts(tt.goMod, tt.zips, textGraph("v0.41.0")))
+			opt := binaryModulesOpts(tt.goMod, tt.zips, textGraph("v0.41.0"))
+			opt.ModuleFiles["go.sum"] = goSumFor(tt.zips, tt.mods)["go.sum"]
+			_, g := convert(t, minimal, opt)
 			files, modCache := buildInputs(t, g)
 			want := map[string]string{}
 			for _, m := range tt.zips {

@@ -35,6 +35,23 @@ func (c *converter) goFlags() string {
 	return strings.Join(flags, " ")
 }
 
+// flagsOf are the flags among go command arguments words: each name without its dashes and
+// its value, after "=" else the next word.
+func flagsOf(words []string) [][2]string {
+	var out [][2]string
+	for i, w := range words {
+		if !strings.HasPrefix(w, "-") {
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
+		if !hasValue && i+1 < len(words) {
+			value = words[i+1]
+		}
+		out = append(out, [2]string{name, value})
+	}
+	return out
+}
+
 // downloadEnv is goEnv with the spec's module download settings.
 func (c *converter) downloadEnv() []string {
 	env := c.goEnv()

@@ -79,16 +79,8 @@ func libraryFlagsAgree(gcflags, flags []string, goflags string) bool {
 			return false
 		}
 	}
-	words := append(slices.Clone(flags), strings.Fields(goflags)...)
-	for i, w := range words {
-		if !strings.HasPrefix(w, "-") {
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
-		if !hasValue && i+1 < len(words) {
-			value = words[i+1]
-		}
-		switch name {
+	for _, f := range flagsOf(append(slices.Clone(flags), strings.Fields(goflags)...)) {
+		switch name, value := f[0], f[1]; name {
 		case "gcflags", "asmflags":
 			if !patterned(value) {
 				return false

@@ -25,7 +25,10 @@ import (
 // versions share layers through one registry cache.
 //
 // Versions that go.sum names only by their go.mod (the module graph reads them, the build
-// compiles none of their packages) are many and small: one step fetches them all.
+// compiles none of their packages) are many and small: one step fetches them all. So do the
+// go.mod files of versions that go.sum names by their zip but go.mod does not require
+// (buildVersions): a version a bump left behind, or a test dependency of a dependency, whose
+// zip no build of the module reads.
 
 // moduleSum is what the build's go.sum files say of one module version.
 type moduleSum struct {
@@ -180,6 +183,9 @@ func (c *converter) moduleLayers() (st llb.State, ok bool, err error) {
 	if !c.summed(sums) {
 		return llb.State{}, false, nil
 	}
+	if versions, ok := c.buildVersions(); ok {
+		sums = zipsOf(sums, versions)
+	}
 	var zips, modOnly []moduleSum
 	for _, m := range sums {
 		if m.zip {
@@ -228,6 +234,63 @@ func (c *converter) moduleLayers() (st llb.State, ok bool, err error) {
 	}
 	c.mountedModCache = c.mountedModuleCache(layers)
 	return llb.Merge(layers, llb.WithCustomName("[internal] the module cache"), c.location(modField(c.plan.Spec.Dir))), true, nil
+}
+
+// buildVersions are the module versions whose zips a build of the module may read: the
+// requirements of its go.mod and the versions they are replaced by. ok is false where go.mod
+// cannot tell: there is none, the go command cannot read it, its go line is before 1.17, and
+// so it need not require every module that provides a package to the build (at 1.17 and
+// later the go command refuses to build from a go.mod that does not), or the go commands
+// may not read it as it is (goModAsIs).
+func (c *converter) buildVersions() (map[string]bool, bool) {
+	f, ok := c.goMod()
+	if !ok || !lazyLoading(f) || !c.goModAsIs() {
+		return nil, false
+	}
+	versions := map[string]bool{}
+	for _, r := range f.Require {
+		versions[r.Mod.String()] = true
+	}
+	for _, r := range f.Replace {
+		if r.New.Version != "" { // else a directory, which nothing downloads
+			versions[r.New.String()] = true
+		}
+	}
+	return versions, true
+}
+
+// goModAsIs reports whether every go command of the build reads go.mod as it is: no flag
+// (GOFLAGS, the builder's or the spec's, or a binary's flags) names another one (-modfile)
+// or lets the go command add requirements to it (-mod=mod).
+func (c *converter) goModAsIs() bool {
+	words := c.goCommandFlags()
+	for _, b := range c.plan.Binaries {
+		words = append(words, b.Flags...)
+	}
+	for _, f := range flagsOf(words) {
+		if f[0] == "modfile" || (f[0] == "mod" && f[1] == "mod") {
+			return false
+		}
+	}
+	return true
+}
+
+// zipsOf is sums with a zip only for the versions of versions: the others keep their go.mod
+// lines, which the module graph may read, and a version left with no line is dropped.
+func zipsOf(sums []moduleSum, versions map[string]bool) []moduleSum {
+	out := make([]moduleSum, 0, len(sums))
+	for _, m := range sums {
+		if m.zip && !versions[m.String()] {
+			m.zip = false
+			m.lines = slices.DeleteFunc(slices.Clone(m.lines), func(line string) bool {
+				return !strings.HasSuffix(strings.Fields(line)[1], "/go.mod")
+			})
+		}
+		if len(m.lines) > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // fetchName names the download step of mods.

@@ -132,6 +132,73 @@ func TestModuleLayersBump(t *testing.T) {
 	}
 }
 
+// TestModuleLayersBuildVersions checks that a version go.sum names by its zip but go.mod
+// neither requires nor replaces to (one a bump left behind, a test dependency of a
+// dependency) downloads its go.mod alone, where go.mod's go line (1.17 or later) says it
+// requires every module the build reads; and that an older go line, or flags under which the
+// go command may read go.mod otherwise, download every zip.
+func TestModuleLayersBuildVersions(t *testing.T) {
+	goMod := "module example.com/app\n\ngo %s\n\nrequire (\n\texample.com/a v1.1.0\n\texample.com/b v1.2.0\n)\n\nreplace example.com/b v1.2.0 => example.com/c v0.3.0\n"
+	sums := func(goVersion string) map[string][]byte {
+		files := goSumFor([]string{"example.com/a@v1.0.0", "example.com/a@v1.1.0", "example.com/c@v0.3.0", "example.com/t@v1.0.0"}, []string{"example.com/b@v1.2.0", "example.com/x@v0.1.0"})
+		files["go.mod"] = []byte(fmt.Sprintf(goMod, goVersion))
+		return files
+	}
+	fetch := []string{helperBin, "fetch", "-cache", modProxyDir, "--"}
+	zip := func(m string) []string {
+		p, v, _ := strings.Cut(m, "@")
+		return []string{p + " " + v + " h1:zip-" + m + "=", p + " " + v + "/go.mod h1:mod-" + m + "="}
+	}
+	mod := func(m string) string {
+		p, v, _ := strings.Cut(m, "@")
+		return p + " " + v + "/go.mod h1:mod-" + m + "="
+	}
+	every := map[string][]string{
+		"download example.com/a@v1.0.0":                          zip("example.com/a@v1.0.0"),
+		"download example.com/a@v1.1.0":                          zip("example.com/a@v1.1.0"),
+		"download example.com/c@v0.3.0":                          zip("example.com/c@v0.3.0"),
+		"download example.com/t@v1.0.0":                          zip("example.com/t@v1.0.0"),
+		"download the go.mod of example.com/b@v1.2.0 and 1 more": {mod("example.com/b@v1.2.0"), mod("example.com/x@v0.1.0")},
+	}
+	tests := []struct {
+		desc, goVersion, goimagefile string
+		builderGoflags               string              // the builder image's GOFLAGS, which the spec cannot refuse
+		want                         map[string][]string // the download steps' go.sum lines
+	}{
+		{"go 1.21", "1.21", minimal, "", map[string][]string{
+			"download example.com/a@v1.1.0":                          zip("example.com/a@v1.1.0"),
+			"download example.com/c@v0.3.0":                          zip("example.com/c@v0.3.0"),
+			"download the go.mod of example.com/a@v1.0.0 and 3 more": {mod("example.com/a@v1.0.0"), mod("example.com/b@v1.2.0"), mod("example.com/t@v1.0.0"), mod("example.com/x@v0.1.0")},
+		}},
+		{"go 1.16", "1.16", minimal, "", every},
+		// The go command may add requirements to go.mod, or reads another one.
+		{"GOFLAGS -mod=mod", "1.21", minimal + "goflags: -mod=mod\n", "", every},
+		{"the builder's GOFLAGS -modfile", "1.21", minimal, "-modfile=alt.mod", every},
+		{"a binary's -mod=mod", "1.21", "version: 1\nbinaries:\n  - main: ./cmd/app\n    flags: [-mod=mod]\n", "", every},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			opt := moduleLayersOpts(sums(tc.goVersion))
+			if tc.builderGoflags != "" {
+				img := opt.Images.(*fakeImages).configs["golang:1.26"]
+				img.Config.Env = append(img.Config.Env, "GOFLAGS="+tc.builderGoflags)
+			}
+			_, g := convert(t, tc.goimagefile, opt)
+			got := map[string][]string{}
+			for _, n := range g.namedPrefix("download ") {
+				args := n.exec().Meta.Args
+				if !slices.Equal(args[:len(fetch)], fetch) {
+					t.Fatalf("%s runs %q, want %q and go.sum lines", n.name(), args, fetch)
+				}
+				got[n.name()] = args[len(fetch):]
+			}
+			if diff := cmp.Diff(got, tc.want); diff != "" {
+				t.Errorf("download steps (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestModuleLayerGroups checks a project of more modules than moduleLayerGroups: at most that
 // many download steps for the zips, each module in exactly one, and a bump of one module
 // changes exactly the step that holds it.
